@@ -1,0 +1,1 @@
+"""The ``trialdesk`` command line: one module per command group, registered in ``app.py``."""

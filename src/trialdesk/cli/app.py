@@ -1,0 +1,61 @@
+"""Entry point of the ``trialdesk`` command.
+
+One module per command group; each exposes ``register(app)``. Errors are caught once, here:
+a TrialDeskError prints ``Error: …`` to stderr and exits with its ``exit_code`` (2 for input
+and usage errors, 1 for failures). Rich tracebacks never show local variables, because locals
+may hold patient data.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+import typer
+from rich.console import Console
+
+from trialdesk.errors import TrialDeskError
+
+app = typer.Typer(
+    name="trialdesk",
+    help="TrialDesk: run a clinical trial from its protocol.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    add_completion=False,
+)
+
+# Command-group modules under trialdesk.cli, each with a ``register(app)`` function.
+COMMAND_GROUPS: tuple[str, ...] = (
+    "screen",
+    "protocol",
+)
+
+
+def _register_all() -> None:
+    for name in COMMAND_GROUPS:
+        module = importlib.import_module(f"trialdesk.cli.{name}")
+        module.register(app)
+
+
+_register_all()
+
+stderr = Console(stderr=True, soft_wrap=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        result = app(args=argv, standalone_mode=False)
+    except TrialDeskError as exc:
+        stderr.print(f"[bold red]Error:[/] {exc}", markup=True, highlight=False)
+        stderr.print("Try 'trialdesk --help' for help.", highlight=False)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        stderr.print("Aborted.")
+        sys.exit(1)
+    except click.exceptions.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    sys.exit(result if isinstance(result, int) else 0)
