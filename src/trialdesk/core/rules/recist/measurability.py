@@ -189,7 +189,15 @@ def _rules() -> _Rules:
         table,
         file=_FILE,
         where="(top level)",
-        required=("source", "version", "confirmation", "thresholds", "clauses", "kinds", "methods"),
+        required=(
+            "source",
+            "version",
+            "confirmation_status",
+            "thresholds",
+            "clauses",
+            "kinds",
+            "methods",
+        ),
     )
     require_keys(table["thresholds"], file=_FILE, where="[thresholds]", required=_THRESHOLDS)
     thresholds = {
