@@ -33,16 +33,22 @@ def parse_fhir_date(text: str) -> FuzzyDate:
     """The days a FHIR date/dateTime/instant can mean; raises ValueError when it is invalid."""
     match = _DATE.fullmatch(text)
     if match is None:
-        raise ValueError(text)
-    year = int(match["y"])
-    if match["m"] is None:
+        raise ValueError(f"not a FHIR date: {text!r}")
+    try:
+        return _days(text, int(match["y"]), match["m"], match["d"])
+    except ValueError:  # a month 13 or a 30 February: the calendar refuses it
+        raise ValueError(f"not a FHIR date: {text!r}") from None
+
+
+def _days(text: str, year: int, month: str | None, day: str | None) -> FuzzyDate:
+    if month is None:
         return FuzzyDate(date(year, 1, 1), date(year, 12, 31), text)
-    month = int(match["m"])
-    if match["d"] is None:
-        last = calendar.monthrange(year, month)[1] if 1 <= month <= 12 else 0
-        return FuzzyDate(date(year, month, 1), date(year, month, last), text)
-    day = date(year, month, int(match["d"]))
-    return FuzzyDate(day, day, day.isoformat())
+    if day is None:
+        first = date(year, int(month), 1)
+        last = calendar.monthrange(year, first.month)[1]
+        return FuzzyDate(first, first.replace(day=last), text)
+    exact = date(year, int(month), int(day))
+    return FuzzyDate(exact, exact, exact.isoformat())
 
 
 def fuzzy_date(value: Any, loc: Located, where: str, problems: Problems) -> FuzzyDate | None:
