@@ -1,0 +1,447 @@
+"""Coded observations: disease status, treatment phase, risk group, findings, attestations,
+qualitative tests, life expectancy, performance status and RECIST-measurable lesions.
+
+The codes each reads are in docs/input-contract.md; local concepts use TrialDesk code systems
+(``trialdesk-clinical``, ``trialdesk-attestation``) until a standard code exists.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from trialdesk.core.criteria.ast import (
+    AttestationCheck,
+    CodedStatusCheck,
+    FindingCheck,
+    LifeExpectancyCheck,
+    MeasurableLesionsCheck,
+    PerformanceCheck,
+    TestResultCheck,
+)
+from trialdesk.core.durations import Duration
+from trialdesk.core.i18n import Message
+from trialdesk.core.record import Coding, ObservationRecord, Quantity
+from trialdesk.core.rules.recist import Lesion, assess_measurability
+from trialdesk.core.screening.context import Context
+from trialdesk.core.screening.evaluators.measurements import holds, latest_in_window
+from trialdesk.core.screening.outcome import Outcome, Truth
+from trialdesk.core.screening.result import Evidence
+from trialdesk.core.units import convert
+from trialdesk.errors import TrialDeskError
+
+__all__ = [
+    "evaluate_attestation",
+    "evaluate_coded_status",
+    "evaluate_finding",
+    "evaluate_lesions",
+    "evaluate_life_expectancy",
+    "evaluate_performance",
+    "evaluate_test_result",
+    "find_attestation",
+]
+
+M = Message.of
+CLINICAL = "trialdesk-clinical"
+ATTESTATION = "trialdesk-attestation"
+_STATUS_CODES = {
+    "disease_status": ((CLINICAL, "disease-status"),),
+    "treatment_phase": ((CLINICAL, "treatment-phase"),),
+    "risk_group": ((CLINICAL, "risk-group"),),
+}
+_WINDOW_OF = {"disease_status": "disease_status", "treatment_phase": "treatment_phase"}
+_POSITIVE = {"positive", "reactive", "detected", "pos", "10828004", "52101004"}
+_NEGATIVE = {
+    "negative",
+    "non-reactive",
+    "nonreactive",
+    "not detected",
+    "neg",
+    "260385009",
+    "131194007",
+}
+_TUMOUR_SIZE = (("loinc", "21889-1"), ("loinc", "33728-7"))
+_PERFORMANCE = {
+    "lansky": (CLINICAL, "lansky"),
+    "karnofsky": (CLINICAL, "karnofsky"),
+    "ecog": (CLINICAL, "ecog"),
+}
+
+
+def _value_codes(value: object) -> set[str]:
+    if isinstance(value, Coding):
+        return {value.code.casefold()}
+    if isinstance(value, str):
+        return {value.strip().casefold()}
+    if isinstance(value, bool):
+        return {"true" if value else "false"}
+    return set()
+
+
+def _evidence(
+    kind: str,
+    description: str,
+    observation: ObservationRecord,
+    value: str | None,
+    ctx: Context,
+    threshold: str | None = None,
+    note: str | None = None,
+) -> Evidence:
+    return Evidence(
+        kind, description, str(observation.ref), value,
+        date=str(observation.effective) if observation.effective else None,
+        threshold=threshold, threshold_source=ctx.threshold_source() if threshold else None,
+        source_file=observation.ref.file, note=note,
+    )  # fmt: skip
+
+
+def _latest(
+    codes: tuple[tuple[str, str], ...], window: Duration | None, ctx: Context
+) -> tuple[ObservationRecord | None, ObservationRecord | None]:
+    candidates = ctx.index.observations(codes)
+    if window is None:
+        usable = [
+            o for o in candidates if o.effective is not None and not ctx.in_future(o.effective)
+        ]
+        return (usable[0] if usable else None), None
+    same_day, stale = latest_in_window(candidates, ctx, window.before(ctx.as_of))
+    return (same_day[0] if same_day else None), stale
+
+
+def _modifier_review(observation: ObservationRecord, evidence: Evidence) -> Outcome | None:
+    if not observation.unknown_modifiers:
+        return None
+    return Outcome.review(
+        M(
+            "record.unknown_modifier",
+            resource=str(observation.ref),
+            urls=", ".join(observation.unknown_modifiers),
+        ),
+        M("record.modifier_need"),
+        evidence,
+    )
+
+
+def evaluate_coded_status(node: CodedStatusCheck, ctx: Context) -> Outcome:
+    window = node.window or (ctx.window(_WINDOW_OF[node.kind]) if node.kind in _WINDOW_OF else None)
+    observation, stale = _latest(_STATUS_CODES[node.kind], window, ctx)
+    label = node.kind.replace("_", " ")
+    if observation is None:
+        when = f" (latest {stale.effective}, older than {window})" if stale is not None else ""
+        return Outcome.unknown(
+            M("status.missing", what=label, when=when),
+            M("status.need", what=label, window=str(window) if window else "any time"),
+        )
+    found = _value_codes(observation.value)
+    evidence = _evidence(
+        "status",
+        label,
+        observation,
+        ", ".join(sorted(found)) or None,
+        ctx,
+        threshold=" or ".join(node.values),
+    )
+    if (review := _modifier_review(observation, evidence)) is not None:
+        return review
+    met = bool(found & {v.casefold() for v in node.values})
+    return Outcome.of(
+        Truth.TRUE if met else Truth.FALSE,
+        M("status.is", what=label, value=", ".join(sorted(found)), wanted=" or ".join(node.values)),
+        evidence,
+    )
+
+
+def evaluate_finding(node: FindingCheck, ctx: Context) -> Outcome:
+    window = node.window or ctx.window("echo")
+    code = (node.code.system, node.code.code)
+    observation, stale = _latest((code,), window, ctx)
+    label = node.code.code.replace("-", " ")
+    if observation is None:
+        return Outcome.unknown(
+            M("status.missing", what=label, when=f" (latest {stale.effective})" if stale else ""),
+            M("status.need", what=label, window=str(window)),
+        )
+    found = _value_codes(observation.value)
+    evidence = _evidence(
+        "finding",
+        label,
+        observation,
+        ", ".join(sorted(found)) or None,
+        ctx,
+        threshold=("not " if node.negate else "") + " or ".join(node.values),
+    )
+    if (review := _modifier_review(observation, evidence)) is not None:
+        return review
+    met = bool(found & {v.casefold() for v in node.values}) != node.negate
+    return Outcome.of(
+        Truth.TRUE if met else Truth.FALSE,
+        M("status.is", what=label, value=", ".join(sorted(found)), wanted=" or ".join(node.values)),
+        evidence,
+    )
+
+
+def find_attestation(ctx: Context, code: str, window: Duration | None) -> Outcome | None:
+    window = window or ctx.window("attestation")
+    observation, stale = _latest(((ATTESTATION, code),), window, ctx)
+    if observation is None:
+        if stale is not None:
+            return Outcome.review(
+                M("attestation.stale", code=code, date=str(stale.effective), window=str(window)),
+                M("attestation.need", code=code, window=str(window)),
+            )
+        return None
+    value = observation.value
+    evidence = _evidence(
+        "attestation",
+        code,
+        observation,
+        str(value).lower() if isinstance(value, bool) else None,
+        ctx,
+        note=observation.performer,
+    )
+    if (review := _modifier_review(observation, evidence)) is not None:
+        return review
+    if not isinstance(value, bool):
+        return Outcome.review(
+            M("attestation.unreadable", code=code),
+            M("attestation.need", code=code, window=str(window)),
+            evidence,
+        )
+    return Outcome.of(
+        Truth.TRUE if value else Truth.FALSE,
+        M(
+            "attestation.true" if value else "attestation.false",
+            code=code,
+            by=observation.performer or "a clinician",
+        ),
+        evidence,
+    )
+
+
+def evaluate_attestation(node: AttestationCheck, ctx: Context) -> Outcome:
+    found = find_attestation(ctx, node.code, node.window)
+    if found is not None:
+        return found
+    window = node.window or ctx.window("attestation")
+    return Outcome.review(
+        M("attestation.missing", code=node.code),
+        M("attestation.need", code=node.code, window=str(window)),
+    )
+
+
+def _qualitative(observation: ObservationRecord) -> str | None:
+    found = _value_codes(observation.value) | {
+        c.code.casefold() for c in observation.interpretation
+    }
+    if found & _POSITIVE or ("a" in found and not found & _NEGATIVE):
+        return "positive"
+    if found & _NEGATIVE or "n" in found:
+        return "negative"
+    return None
+
+
+def evaluate_test_result(node: TestResultCheck, ctx: Context) -> Outcome:
+    window = node.window or ctx.window("test")
+    codes = tuple(
+        (p.system, p.code) for p in node.codes.patterns if not p.prefix and p.upper is None
+    )
+    observation, stale = _latest(codes, window, ctx)
+    if observation is None:
+        when = f" (latest {stale.effective}, older than {window})" if stale is not None else ""
+        return Outcome.unknown(
+            M("test.missing", what=node.codes.title, when=when),
+            M("test.need", what=node.codes.title, window=str(window)),
+        )
+    result = _qualitative(observation)
+    evidence = _evidence(
+        "test",
+        node.codes.title,
+        observation,
+        result or "inconclusive",
+        ctx,
+        threshold=f"= {node.expected}",
+    )
+    if (review := _modifier_review(observation, evidence)) is not None:
+        return review
+    if result is None:
+        return Outcome.review(
+            M("test.inconclusive", what=node.codes.title),
+            M("test.need", what=node.codes.title, window=str(window)),
+            evidence,
+        )
+    met = result == node.expected
+    return Outcome.of(
+        Truth.TRUE if met else Truth.FALSE,
+        M("test.result", what=node.codes.title, result=result),
+        evidence,
+    )
+
+
+def evaluate_life_expectancy(node: LifeExpectancyCheck, ctx: Context) -> Outcome:
+    window = node.window or ctx.window("life_expectancy")
+    observation, _ = _latest(((CLINICAL, "life-expectancy"),), window, ctx)
+    tests = " and ".join(t.describe() for t in node.tests)
+    if observation is None or not isinstance(observation.value, Quantity):
+        return Outcome.review(M("life_expectancy.missing"), M("life_expectancy.need", test=tests))
+    value = observation.value
+    try:
+        months = convert(value.value, value.unit, "mo")
+    except TrialDeskError:
+        return Outcome.review(
+            M("life_expectancy.unreadable", unit=value.unit), M("life_expectancy.need", test=tests)
+        )
+    evidence = _evidence(
+        "estimate",
+        "Life expectancy",
+        observation,
+        f"{months.normalize():f}",
+        ctx,
+        threshold=tests,
+        note=observation.performer,
+    )
+    if (review := _modifier_review(observation, evidence)) is not None:
+        return review
+    met = all(holds(months, t.op, t.number) for t in node.tests)
+    return Outcome.of(
+        Truth.TRUE if met else Truth.FALSE,
+        M("life_expectancy.is", months=f"{months.normalize():f}", test=tests),
+        evidence,
+    )
+
+
+def evaluate_performance(node: PerformanceCheck, ctx: Context) -> Outcome:
+    scale = node.scale
+    if scale == "auto":
+        ages = ctx.completed_age(ctx.as_of)
+        if ages is None:
+            return Outcome.unknown(M("age.no_birth_date"), M("patient.need_birth_date"))
+        # COG/NCI wording: Lansky for patients up to and including 16 years, Karnofsky above.
+        scale = "lansky" if max(ages) <= 16 else "karnofsky"
+    window = node.window or ctx.window("performance")
+    observation, _ = _latest((_PERFORMANCE[scale],), window, ctx)
+    tests = " and ".join(t.describe() for t in node.tests)
+    if observation is None:
+        return Outcome.unknown(
+            M("performance.missing", scale=scale),
+            M("performance.need", scale=scale, window=str(window)),
+        )
+    value = observation.value
+    score = (
+        value.value
+        if isinstance(value, Quantity)
+        else Decimal(value)
+        if isinstance(value, int) and not isinstance(value, bool)
+        else None
+    )
+    if score is None:
+        return Outcome.unknown(
+            M("performance.unreadable", scale=scale),
+            M("performance.need", scale=scale, window=str(window)),
+        )
+    evidence = _evidence(
+        "performance", scale.capitalize(), observation, f"{score}", ctx, threshold=tests
+    )
+    met = all(holds(score, t.op, t.number) for t in node.tests)
+    return Outcome.of(
+        Truth.TRUE if met else Truth.FALSE,
+        M("performance.is", scale=scale, score=f"{score}", test=tests),
+        evidence,
+    )
+
+
+def _lesion_of(observation: ObservationRecord) -> Lesion:
+    longest = observation.value.value if isinstance(observation.value, Quantity) else None
+    if isinstance(observation.value, Quantity) and observation.value.unit != "mm":
+        longest = convert(observation.value.value, observation.value.unit, "mm")
+    parts: dict[str, object] = {}
+    for component in observation.components:
+        for coding in component.codes:
+            if coding.system == CLINICAL:
+                parts[coding.code] = component.value
+    short = parts.get("short-axis")
+    thickness = parts.get("slice-thickness")
+    method = observation.method[0].code if observation.method else "other"
+    return Lesion(
+        longest_diameter_mm=longest,
+        short_axis_mm=convert(short.value, short.unit, "mm")
+        if isinstance(short, Quantity)
+        else None,
+        is_nodal=parts.get("lesion-nodal") is True,
+        method=_METHODS.get(method.casefold(), method),
+        slice_thickness_mm=convert(thickness.value, thickness.unit, "mm")
+        if isinstance(thickness, Quantity)
+        else None,
+        previously_irradiated=parts.get("previously-irradiated") is True,
+        id=observation.ref.id,
+    )
+
+
+_METHODS = {
+    "77477000": "CT",
+    "113091000": "MRI",
+    "ct": "CT",
+    "mri": "MRI",
+    "caliper": "caliper",
+    "xray": "xray",
+    "x-ray": "xray",
+    "pet": "PET",
+    "ultrasound": "ultrasound",
+    "bone-scan": "bone_scan",
+}
+
+
+def evaluate_lesions(node: MeasurableLesionsCheck, ctx: Context) -> Outcome:
+    window = node.window or ctx.window("imaging")
+    start = window.before(ctx.as_of)
+    scans = [
+        o
+        for o in ctx.index.observations(_TUMOUR_SIZE)
+        if o.effective is not None
+        and not ctx.in_future(o.effective)
+        and o.status in ("final", "amended", "corrected")
+    ]
+    recent = [o for o in scans if o.effective is not None and o.effective.earliest >= start]
+    if not recent:
+        return Outcome.unknown(
+            M("lesions.missing", window=str(window)), M("lesions.need", window=str(window))
+        )
+    evidence, measurable, undetermined = [], 0, 0
+    for observation in recent:
+        try:
+            verdict = assess_measurability(_lesion_of(observation))
+        except TrialDeskError as exc:
+            evidence.append(
+                _evidence("lesion", "Tumour lesion", observation, None, ctx, note=exc.message)
+            )
+            undetermined += 1
+            continue
+        measurable += verdict.measurable is True
+        undetermined += verdict.measurable is None
+        evidence.append(
+            _evidence(
+                "lesion",
+                "Tumour lesion",
+                observation,
+                f"{verdict.measured_mm} mm" if verdict.measured_mm is not None else None,
+                ctx,
+                threshold=f">= {verdict.threshold_mm} mm"
+                if verdict.threshold_mm is not None
+                else None,
+                note=f"{verdict.category.value}: {verdict.reason} ({verdict.rule})",
+            )
+        )
+    count = Decimal(measurable)
+    tests = " and ".join(t.describe() for t in node.tests)
+    met = all(holds(count, t.op, t.number) for t in node.tests)
+    if not met and undetermined:
+        return Outcome(
+            Truth.UNKNOWN,
+            evidence,
+            [M("lesions.undetermined", count=measurable, undetermined=undetermined)],
+            [M("lesions.need_details")],
+            no_data=True,
+        )
+    return Outcome(
+        Truth.TRUE if met else Truth.FALSE,
+        evidence,
+        [M("lesions.count", count=measurable, test=tests)],
+    )
