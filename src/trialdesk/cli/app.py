@@ -29,6 +29,7 @@ app = typer.Typer(
 COMMAND_GROUPS: tuple[str, ...] = (
     "screen",
     "protocol",
+    "synth",
 )
 
 
