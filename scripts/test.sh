@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 bash scripts/install-system-deps.sh
 command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
 uv sync --frozen --all-extras --quiet
+# axe-core (accessibility checks injected into pages by the browser tests), from the npm registry.
+[ -f node_modules/axe-core/axe.min.js ] || npm install --no-save --no-audit --no-fund --silent axe-core@4.10
 
 echo "== ruff"; uv run ruff check . && uv run ruff format --check .
 echo "== mypy (strict on the core)"; uv run mypy

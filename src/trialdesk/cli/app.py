@@ -9,6 +9,7 @@ may hold patient data.
 from __future__ import annotations
 
 import importlib
+import pkgutil
 import sys
 
 import click
@@ -25,18 +26,28 @@ app = typer.Typer(
     add_completion=False,
 )
 
-# Command-group modules under trialdesk.cli, each with a ``register(app)`` function.
-COMMAND_GROUPS: tuple[str, ...] = (
-    "screen",
-    "protocol",
-    "synth",
-)
+
+
+def _command_group_modules() -> list[str]:
+    """Every public module of ``trialdesk.cli`` that defines ``register(app)``, in name order.
+
+    Discovered rather than listed, so adding a command group is adding one module.
+    """
+    package = importlib.import_module("trialdesk.cli")
+    names = sorted(
+        info.name
+        for info in pkgutil.iter_modules(package.__path__)
+        if not info.name.startswith("_") and info.name != "app"
+    )
+    return [f"trialdesk.cli.{name}" for name in names]
 
 
 def _register_all() -> None:
-    for name in COMMAND_GROUPS:
-        module = importlib.import_module(f"trialdesk.cli.{name}")
-        module.register(app)
+    for module_name in _command_group_modules():
+        module = importlib.import_module(module_name)
+        register = getattr(module, "register", None)
+        if callable(register):
+            register(app)
 
 
 _register_all()
