@@ -27,6 +27,7 @@ __all__ = [
     "NonTargetStatus",
     "TimePointIn",
     "parse_assessments",
+    "validation_problems",
 ]
 
 NonTargetStatus = Literal["present", "absent", "progression", "not_evaluated"]
@@ -132,7 +133,7 @@ def parse_assessments(data: Mapping[str, Any], *, file: str | None = None) -> As
     try:
         return Assessments.model_validate(data)
     except ValidationError as exc:
-        problems = [_problem(error) for error in exc.errors(include_url=False)]
+        problems = validation_problems(exc)
         raise InputError(
             f"the RECIST assessment has {len(problems)} problem(s)",
             file=file,
@@ -140,6 +141,11 @@ def parse_assessments(data: Mapping[str, Any], *, file: str | None = None) -> As
             problems=problems,
             hint="See docs/clinical-rules/recist.md (Input) for the format and an example.",
         ) from None
+
+
+def validation_problems(exc: ValidationError) -> list[Problem]:
+    """Pydantic's errors as Problems whose ``where`` is a JSON path (``timepoints[0].date``)."""
+    return [_problem(error) for error in exc.errors(include_url=False)]
 
 
 def _problem(error: Mapping[str, Any]) -> Problem:
