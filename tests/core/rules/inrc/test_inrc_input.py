@@ -1,0 +1,58 @@
+"""INRC input validation: every problem at once, each with its JSON path; the data file is strict."""
+
+from __future__ import annotations
+
+import pytest
+from inrc_builders import document, primary
+
+from trialdesk.core.rules.inrc import evaluate_inrc, inrc_tables
+from trialdesk.errors import InputError
+
+
+def test_all_problems_are_reported_at_once_with_their_paths() -> None:
+    doc = document(
+        primary={"baseline_longest_diameter_mm": "-1", "longest_diameter_mm": "x"},
+        metastases={"bone": {"method": "mibg_curie", "score": "3"}, "typo": 1},
+        marrow={"baseline_percent": "120", "percent": "3"},
+    )
+    doc["date"] = "2025-01-01"  # before the baseline
+    with pytest.raises(InputError) as caught:
+        evaluate_inrc(doc, file="nb.json")
+    error = caught.value
+    wheres = {p.where for p in error.problems}
+    assert {
+        "primary.baseline_longest_diameter_mm",
+        "primary.longest_diameter_mm",
+        "metastases.bone",
+        "metastases.typo",
+        "marrow.baseline_percent",
+    } <= wheres
+    assert error.file == "nb.json"
+    assert error.exit_code == 2
+    assert "docs/clinical-rules/inrc.md" in str(error)
+
+
+def test_reassessment_must_follow_the_baseline() -> None:
+    doc = document(primary=primary("50", "30"))
+    doc["date"] = doc["baseline_date"]
+    with pytest.raises(InputError, match="1 problem"):
+        evaluate_inrc(doc)
+
+
+def test_fdg_bone_needs_lesion_counts_not_scores() -> None:
+    doc = document(metastases={"bone": {"method": "fdg_pet", "baseline_score": "3"}})
+    with pytest.raises(InputError) as caught:
+        evaluate_inrc(doc)
+    assert any("baseline_avid_lesions" in p.message for p in caught.value.problems)
+
+
+def test_every_rule_and_threshold_in_the_data_file_has_a_status_and_a_source() -> None:
+    tables = inrc_tables()
+    items = [*tables.rules.values(), *tables.decisions.values(), *tables.thresholds.values()]
+    assert all(item.status in ("confirmed", "unconfirmed", "decision") for item in items)
+    assert all(item.source for item in items)
+    # What was read this session: the 5 % minimal-disease cut (abstract and ANR 2016 abstract).
+    assert tables["marrow_minimal_disease_max_percent"].status == "confirmed"
+    # The component cut-offs recalled from Tables 2-4 stay unconfirmed until read.
+    for name in ("pr_decrease", "pd_increase", "pd_absolute_mm", "marrow_pd_fold"):
+        assert tables[name].status == "unconfirmed"

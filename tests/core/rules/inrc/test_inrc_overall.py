@@ -1,0 +1,219 @@
+"""INRC 2017 overall response: the combinations, the decisions, and monotonicity properties."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from inrc_builders import CLEAN_MARROW, NO_METASTASES, document, marrow, mibg, no_primary, primary
+
+from trialdesk.core.rules.inrc import ComponentResult, Response, evaluate_inrc
+from trialdesk.core.rules.inrc.evaluate import combine
+
+# Primary responses by the primary's own input (baseline 60 mm, nadir = baseline).
+PRIMARY = {
+    Response.CR: primary("60", "5", uptake="resolved"),
+    Response.PR: primary("60", "30"),
+    Response.SD: primary("60", "55"),
+    Response.PD: primary("60", "80"),
+    Response.NI: no_primary(),
+}
+METASTASES: dict[Response, dict[str, Any]] = {
+    Response.CR: mibg("12", "0"),
+    Response.PR: mibg("12", "4"),
+    Response.SD: mibg("12", "10"),
+    Response.PD: mibg("12", "15"),
+    Response.NI: NO_METASTASES,
+}
+MARROW = {
+    "CR": marrow("30", "0"),
+    "MD+": marrow("30", "3"),  # improved into minimal disease
+    "MD0": marrow("3", "3"),  # minimal disease, no improvement
+    "SD": marrow("30", "20"),
+    "PD": marrow("10", "40"),
+    "NI": CLEAN_MARROW,
+}
+
+
+def overall(p: Response, m: Response, bm: str) -> tuple[Response, str]:
+    result = evaluate_inrc(
+        document(primary=PRIMARY[p], metastases=METASTASES[m], marrow=MARROW[bm])
+    )
+    return result.overall, result.rule
+
+
+R = Response
+
+
+@pytest.mark.parametrize(
+    ("p", "m", "bm", "expected", "rule"),
+    [
+        (R.CR, R.CR, "CR", R.CR, "overall_cr"),
+        (R.CR, R.NI, "NI", R.CR, "overall_cr"),  # not-involved components are ignored
+        (R.NI, R.CR, "CR", R.CR, "overall_cr"),
+        (R.PR, R.CR, "CR", R.PR, "overall_pr"),
+        (R.PR, R.PR, "MD+", R.PR, "overall_pr"),
+        (R.PR, R.NI, "MD0", R.PR, "overall_pr"),  # MD does not stop a PR
+        (R.CR, R.CR, "MD+", R.PR, "overall_pr_cr_with_marrow_md"),  # decision cr_cr_marrow_md
+        (R.CR, R.CR, "MD0", R.PR, "overall_pr_cr_with_marrow_md"),
+        (R.PR, R.SD, "NI", R.MR, "overall_mr"),
+        (R.CR, R.SD, "CR", R.MR, "overall_mr"),
+        (R.SD, R.NI, "MD+", R.MR, "overall_mr"),  # decision minimal_disease_in_overall
+        (R.SD, R.NI, "MD0", R.SD, "overall_sd"),
+        (R.NI, R.NI, "MD0", R.SD, "overall_sd"),
+        (R.NI, R.NI, "MD+", R.PR, "overall_pr_cr_with_marrow_md"),
+        (R.SD, R.SD, "SD", R.SD, "overall_sd"),
+        (R.CR, R.CR, "PD", R.PD, "overall_pd"),
+        (R.PD, R.CR, "CR", R.PD, "overall_pd"),
+        (R.PR, R.PD, "MD+", R.PD, "overall_pd"),
+    ],
+)
+def test_overall_combinations(p: Response, m: Response, bm: str, expected: Response, rule: str):
+    assert overall(p, m, bm) == (expected, rule)
+
+
+def test_cr_cr_marrow_md_is_pr_and_names_the_decision() -> None:
+    result = evaluate_inrc(
+        document(primary=PRIMARY[R.CR], metastases=METASTASES[R.CR], marrow=MARROW["MD+"])
+    )
+    assert result.overall is Response.PR
+    assert "decisions.cr_cr_marrow_md (decision)" in result.not_confirmed
+    assert not result.confirmed
+
+
+def test_not_evaluable_component_makes_the_overall_not_evaluable_unless_pd() -> None:
+    missing_marrow = document(primary=PRIMARY[R.PR], metastases=METASTASES[R.PR], marrow=None)
+    assert evaluate_inrc(missing_marrow).overall is Response.NE
+    pd_anyway = document(primary=PRIMARY[R.PD], metastases=METASTASES[R.PR], marrow=None)
+    assert evaluate_inrc(pd_anyway).overall is Response.PD
+
+
+def test_nothing_involved_is_not_evaluable() -> None:
+    doc = document(primary=no_primary(), metastases=NO_METASTASES, marrow=CLEAN_MARROW)
+    result = evaluate_inrc(doc)
+    assert result.overall is Response.NE
+    assert "no component was involved at baseline" in result.reasons
+
+
+def test_every_result_carries_its_rule_and_the_unconfirmed_flag() -> None:
+    result = evaluate_inrc(
+        document(primary=PRIMARY[R.PR], metastases=METASTASES[R.PR], marrow=MARROW["CR"])
+    )
+    data = result.to_dict()
+    assert data["overall"]["rule"] == "overall_pr"
+    assert data["overall"]["confirmed"] is False
+    assert "rules.overall_pr (unconfirmed)" in data["overall"]["not_confirmed"]
+    for part in data["components"]:
+        assert part["rule"]
+        assert isinstance(part["confirmed"], bool)
+    assert any("partly unconfirmed" in note for note in data["notes"])
+
+
+# --- properties ---------------------------------------------------------------------------------
+
+PRIMARY_ORDER = [Response.PD, Response.SD, Response.PR, Response.CR]
+MARROW_ORDER = [Response.PD, Response.SD, Response.MD, Response.CR]
+OVERALL_ORDER = [Response.PD, Response.SD, Response.MR, Response.PR, Response.CR]
+sizes = st.decimals(min_value=0, max_value=200, places=1)
+
+
+def primary_response(baseline: Decimal, now: Decimal, uptake: str) -> Response:
+    doc = document(
+        primary=primary(str(baseline), str(now), uptake=uptake),
+        metastases=NO_METASTASES,
+        marrow=CLEAN_MARROW,
+    )
+    return evaluate_inrc(doc).component("primary tumour").response
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    baseline=st.decimals(min_value=1, max_value=200, places=1),
+    a=sizes,
+    b=sizes,
+    uptake=st.sampled_from(["resolved", "decreased", "stable"]),
+)
+def test_more_shrinkage_of_the_primary_never_gives_a_worse_response(
+    baseline: Decimal, a: Decimal, b: Decimal, uptake: str
+) -> None:
+    smaller, larger = sorted((a, b))
+    assert PRIMARY_ORDER.index(primary_response(baseline, smaller, uptake)) >= PRIMARY_ORDER.index(
+        primary_response(baseline, larger, uptake)
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    baseline=st.decimals(min_value=Decimal("0.1"), max_value=100, places=1),
+    a=st.decimals(min_value=0, max_value=100, places=1),
+    b=st.decimals(min_value=0, max_value=100, places=1),
+)
+def test_less_marrow_tumour_never_gives_a_worse_marrow_response(
+    baseline: Decimal, a: Decimal, b: Decimal
+) -> None:
+    def response(now: Decimal) -> Response:
+        doc = document(
+            primary=no_primary(), metastases=NO_METASTASES, marrow=marrow(str(baseline), str(now))
+        )
+        return evaluate_inrc(doc).component("bone marrow").response
+
+    lower, higher = sorted((a, b))
+    assert MARROW_ORDER.index(response(lower)) >= MARROW_ORDER.index(response(higher))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    baseline=st.integers(min_value=1, max_value=72),
+    a=st.integers(min_value=0, max_value=100),
+    b=st.integers(min_value=0, max_value=100),
+)
+def test_a_lower_mibg_score_never_gives_a_worse_metastatic_response(
+    baseline: int, a: int, b: int
+) -> None:
+    def response(score: int) -> Response:
+        doc = document(
+            primary=no_primary(),
+            metastases=mibg(str(baseline), str(score), method="mibg_siopen"),
+            marrow=CLEAN_MARROW,
+        )
+        return evaluate_inrc(doc).component("soft-tissue and bone metastases").response
+
+    lower, higher = sorted((a, b))
+    assert PRIMARY_ORDER.index(response(lower)) >= PRIMARY_ORDER.index(response(higher))
+
+
+# Component levels from worst to best; "MD0"/"MD+" are marrow MD without / with improvement.
+LEVELS = ["PD", "SD", "MD0", "MD+", "PR", "CR"]
+
+
+def fake(name: str, level: str) -> ComponentResult:
+    response = Response.MD if level.startswith("MD") else Response(level)
+    return ComponentResult(name, response, "x", "x", (), {}, (), improved_into_md=level == "MD+")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    levels=st.lists(st.sampled_from(LEVELS), min_size=3, max_size=3),
+    which=st.integers(min_value=0, max_value=2),
+)
+def test_improving_one_component_never_worsens_the_overall_response(
+    levels: list[str], which: int
+) -> None:
+    before = combine(tuple(fake(f"c{i}", level) for i, level in enumerate(levels)))[0]
+    better = list(levels)
+    better[which] = LEVELS[min(LEVELS.index(levels[which]) + 1, len(LEVELS) - 1)]
+    after = combine(tuple(fake(f"c{i}", level) for i, level in enumerate(better)))[0]
+    assert OVERALL_ORDER.index(after) >= OVERALL_ORDER.index(before)
+
+
+@settings(max_examples=200, deadline=None)
+@given(levels=st.lists(st.sampled_from(LEVELS), min_size=3, max_size=3))
+def test_any_pd_component_is_overall_pd_and_cr_needs_every_component_cr(
+    levels: list[str],
+) -> None:
+    result = combine(tuple(fake(f"c{i}", level) for i, level in enumerate(levels)))[0]
+    assert (result is Response.PD) == ("PD" in levels)
+    assert (result is Response.CR) == all(level == "CR" for level in levels)
