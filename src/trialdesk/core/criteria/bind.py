@@ -17,6 +17,7 @@ from trialdesk.core import analytes as analyte_catalogue
 from trialdesk.core.codes import CodePattern, CodeSet, library_value_sets, parse_code
 from trialdesk.core.criteria import ast as a
 from trialdesk.core.criteria import syntax as s
+from trialdesk.core.criteria.consistency import contradictions
 from trialdesk.core.durations import Duration, parse_duration
 from trialdesk.core.units import canonical_unit, compare, same_dimension
 from trialdesk.errors import Problem, TrialDeskError
@@ -60,7 +61,14 @@ class Binder:
     # -- logic ----------------------------------------------------------------------------
     def _node(self, node: s.Node) -> a.Rule:
         if isinstance(node, s.All):
-            return a.AllOf(self._items(node.items), node.span)
+            items = self._items(node.items)
+            for found in contradictions(items):
+                raise self._fail(
+                    found.span,
+                    f"contradictory bounds: {found.lower} and {found.upper} can never both hold",
+                    "bounds that leave some value possible",
+                )
+            return a.AllOf(items, node.span)
         if isinstance(node, s.Any_):
             return a.AnyOf(self._items(node.items), node.span)
         if isinstance(node, s.Not):
