@@ -92,10 +92,10 @@ def grade_febrile_neutropenia(
     def result(grade: int, reason: str, *effects: QualifierEffect) -> TermGrade:
         hit = None
         if grade:
-            threshold = f"ANC < {plain(rule.anc_below)} {rule.anc_unit} and temperature " + (
-                f"> {plain(single)} {t_unit}"
+            threshold = f"ANC < {rule.anc_below} {rule.anc_unit} and temperature " + (
+                f"> {single} {t_unit}"
                 if compare(temp, single) > 0
-                else f">= {plain(sustained)} {t_unit} for > 1 h"
+                else f">= {sustained} {t_unit} for > 1 h"
             )
             hit = RuleHit(rule.term, grade, rule.text, threshold, t_unit, temp)
         assumed = ((_QUALIFIER, "unknown"),) if sustained_over_1h is None else ()
@@ -104,7 +104,7 @@ def grade_febrile_neutropenia(
         )
 
     if compare(count, rule.anc_below) >= 0:
-        return result(0, f"{rule.term}: {shown}; the ANC is not below {plain(rule.anc_below)}.")
+        return result(0, f"{rule.term}: {shown}; the ANC is not below {rule.anc_below}.")
     fever_grade = 4 if life_threatening else 3
     if compare(temp, single) > 0:
         return result(fever_grade, f"{rule.term} grade {fever_grade}: {shown} meets '{rule.text}'.")
