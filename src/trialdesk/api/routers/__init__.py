@@ -1,0 +1,1 @@
+"""API routers, one module per area; ``trialdesk.api.app.ROUTERS`` lists them."""

@@ -1,0 +1,1 @@
+"""Alembic migrations, packaged with TrialDesk and run by ``trialdesk db upgrade``."""
