@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from trialdesk.core.durations import Duration, parse_duration
+from trialdesk.core.protocol.treatment import TreatmentPlan
 
 __all__ = [
     "Arm",
@@ -227,6 +228,7 @@ class ProtocolModel(Strict):
     value_sets: dict[str, ValueSetSpec] = Field(default_factory=dict)
     criteria: Annotated[list[CriterionSpec], Field(min_length=1)]
     study: StudyParameters = Field(default_factory=StudyParameters)
+    treatment: TreatmentPlan | None = None
 
     @model_validator(mode="after")
     def _unique_ids(self) -> ProtocolModel:
