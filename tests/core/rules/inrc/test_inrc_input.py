@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from inrc_builders import document, primary
 
@@ -56,3 +59,19 @@ def test_every_rule_and_threshold_in_the_data_file_has_a_status_and_a_source() -
     # The component cut-offs recalled from Tables 2-4 stay unconfirmed until read.
     for name in ("pr_decrease", "pd_increase", "pd_absolute_mm", "marrow_pd_fold"):
         assert tables[name].status == "unconfirmed"
+
+
+def test_every_decision_is_documented_and_pinned_by_an_existing_test() -> None:
+    root = Path(__file__).resolve().parents[4]
+    doc = (root / "docs" / "decisions" / "response.md").read_text("utf-8")
+    for name in inrc_tables().decisions:
+        assert f"`{name}`" in doc, f"decision {name} is not in docs/decisions/response.md"
+    tests_dir = root / "tests" / "core" / "rules" / "inrc"
+    defined = {
+        match
+        for path in tests_dir.glob("test_*.py")
+        for match in re.findall(r"^def (test_\w+)", path.read_text("utf-8"), re.MULTILINE)
+    }
+    named = set(re.findall(r"\b(test_[a-z0-9_]+)\b(?!\.py)", doc))
+    assert named, "the decisions page names no test"
+    assert named <= defined, f"named tests that do not exist: {sorted(named - defined)}"
