@@ -77,6 +77,12 @@ def test_primary_pd_is_measured_from_the_nadir_not_the_baseline() -> None:
     assert result.evidence["nadir_longest_diameter_mm"] == "24"
 
 
+def test_primary_regrowing_after_disappearing_is_pd_from_a_zero_nadir() -> None:
+    result = primary_of(primary("60", "5", nadir_longest_diameter_mm="0"))
+    assert (result.response, result.evidence["nadir_longest_diameter_mm"]) == (Response.PD, "0")
+    assert primary_of(primary("60", "4.9", nadir_longest_diameter_mm="0")).response is (Response.PR)
+
+
 def test_primary_nadir_missing_is_flagged_for_review() -> None:
     result = primary_of(primary("60", "40"))
     assert any("nadir not given" in line for line in result.review)
@@ -171,6 +177,22 @@ def test_soft_tissue_cr_needs_every_lesion_below_10_mm_and_uptake_resolved() -> 
     assert metastases_of(done).response is Response.CR
     avid = soft_tissue("40", "12", all_lesions_below_10_mm=True, uptake="decreased")
     assert metastases_of(avid).response is Response.PR
+
+
+@pytest.mark.parametrize(
+    ("non_targets", "uptake", "expected"),
+    [
+        ("absent", "resolved", Response.CR),
+        ("absent", None, Response.SD),  # uptake not reported: not CR, flagged
+        ("stable_or_smaller", "decreased", Response.SD),  # never PR without a sum to shrink
+        ("progression", None, Response.PD),
+    ],
+)
+def test_non_target_only_soft_tissue(
+    non_targets: str, uptake: str | None, expected: Response
+) -> None:
+    soft = soft_tissue("0", None, non_targets=non_targets, uptake=uptake)
+    assert metastases_of(soft).response is expected
 
 
 def test_non_target_progression_is_pd_by_decision() -> None:

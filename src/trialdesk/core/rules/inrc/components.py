@@ -129,7 +129,8 @@ def evaluate_primary(primary: PrimaryIn | None, tables: InrcTables) -> Component
         return b.done(Response.NI, "primary_ni", "no primary tumour at baseline")
     baseline = primary.baseline_longest_diameter_mm
     assert baseline is not None  # the input model requires it when present
-    nadir = min(baseline, primary.nadir_longest_diameter_mm or baseline)
+    given = primary.nadir_longest_diameter_mm
+    nadir = baseline if given is None else min(baseline, given)
     now = primary.longest_diameter_mm
     b.evidence |= {
         "baseline_longest_diameter_mm": _text(baseline),
@@ -235,9 +236,17 @@ def _soft_tissue(
         return None
     if soft.non_targets == "progression":
         return Response.PD, "metastases_pd_non_target", "non-target soft tissue progressed"
+    if base == _ZERO:
+        # Non-target soft-tissue disease only: no sum to shrink, so CR or stable, never PR.
+        gone = soft.non_targets == "absent" or bool(soft.all_lesions_below_10_mm)
+        if gone and soft.uptake == "resolved":
+            return Response.CR, "metastases_cr", "non-target soft tissue gone, uptake resolved"
+        if gone:
+            b.review.append("non-target soft tissue gone but uptake not reported resolved: not CR")
+        return Response.SD, "metastases_sd", "non-target soft-tissue disease only"
     if now is None:
         return Response.NE, "metastases_ne", "soft-tissue sum of diameters not measured"
-    if base > _ZERO and _progressed(now, nadir, t):
+    if _progressed(now, nadir, t):
         return (
             Response.PD,
             "metastases_pd_soft_tissue",
@@ -247,9 +256,6 @@ def _soft_tissue(
         return Response.CR, "metastases_cr", "every soft-tissue lesion < 10 mm, uptake resolved"
     if soft.all_lesions_below_10_mm:
         b.review.append("soft-tissue lesions < 10 mm but uptake not reported resolved: not CR")
-    if base == _ZERO:
-        # Non-target soft-tissue disease only: no sum to shrink, so CR or stable, never PR.
-        return Response.SD, "metastases_sd", "non-target soft-tissue disease only, still present"
     if _shrunk(now, base, t):
         return Response.PR, "metastases_pr", f"soft-tissue sum {base} -> {now} mm (>= 30 % less)"
     return Response.SD, "metastases_sd", f"soft-tissue sum {base} -> {now} mm"
