@@ -36,10 +36,13 @@ def plain_criterion(criterion: a.Criterion) -> PlainNode:
 
 def plain_rule(rule: a.Rule, negated: bool = False) -> PlainNode:
     if isinstance(rule, a.AllOf | a.AnyOf | a.EachAvailable):
+        items = _without_repeats(rule.items)
+        if len(items) == 1:
+            return plain_rule(items[0], negated)
         group = {a.AllOf: "all", a.AnyOf: "any", a.EachAvailable: "each_available"}[type(rule)]
         if negated:  # not (a and b) is rare in protocols; say it plainly rather than rewrite
             group = f"not_{group}"
-        return PlainNode(M(f"plain.{group}"), tuple(plain_rule(i) for i in rule.items))
+        return PlainNode(M(f"plain.{group}"), tuple(plain_rule(i) for i in items))
     if isinstance(rule, a.NotOf):
         return plain_rule(rule.item, not negated)
     if isinstance(rule, a.ReviewIf):
@@ -51,8 +54,23 @@ def plain_rule(rule: a.Rule, negated: bool = False) -> PlainNode:
         return PlainNode(M("plain.if"), tuple(children))
     message = _leaf(rule)
     if negated:
-        message = Message(f"{message.key}.not", message.params)
+        message = Message(f"{message.key}_not", message.params)
     return PlainNode(message)
+
+
+def _without_repeats(items: tuple[a.Rule, ...]) -> tuple[a.Rule, ...]:
+    """Drop a condition when a procedure on the same topic is listed: to a family, "has had an
+    organ transplant" and "has the status of an organ transplant" are one fact."""
+    procedures = {topic_of(i.codes) for i in items if isinstance(i, a.ProcedureCheck)}
+    return tuple(
+        i
+        for i in items
+        if not (
+            isinstance(i, a.ConditionCheck)
+            and i.status == "any"
+            and topic_of(i.codes) in procedures
+        )
+    )
 
 
 def _topic(codes: CodeSet | None) -> dict[str, str]:
@@ -90,10 +108,10 @@ def _leaf(leaf: a.Rule) -> Message:
         return M(
             f"plain.{kind}", analyte=leaf.analyte.id, name=leaf.analyte.name, **_limit(leaf.tests)
         )
-    if isinstance(leaf, a.ConditionCheck | a.ProcedureCheck | a.MedicationCheck):
-        kind = {a.ConditionCheck: "condition", a.ProcedureCheck: "procedure"}.get(
-            type(leaf), "medication"
-        )
+    if isinstance(leaf, a.ConditionCheck):
+        return M(f"plain.condition_{leaf.status}", **_topic(leaf.codes))
+    if isinstance(leaf, a.ProcedureCheck | a.MedicationCheck):
+        kind = "procedure" if isinstance(leaf, a.ProcedureCheck) else "medication"
         return M(f"plain.{kind}", **_topic(leaf.codes))
     if isinstance(leaf, a.CodedStatusCheck):
         return M(f"plain.status.{leaf.kind}", values=",".join(leaf.values))
