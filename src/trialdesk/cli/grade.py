@@ -249,6 +249,8 @@ def _print_terms(console: Console, results: tuple[TermGrade, ...]) -> None:
             console.print(escape(f"  assumed: {name}={default} (documented default)"))
         for note in item.notes:
             console.print(escape(f"  note: {note}"))
+        if "UNCONFIRMED" in item.confirmation or "decision" in item.confirmation:
+            console.print(escape(f"  confirmation: {item.confirmation}"))
 
 
 def _print_json(data: Any) -> None:

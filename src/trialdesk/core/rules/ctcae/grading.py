@@ -14,6 +14,7 @@ grade is never 0 by default.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 
 from trialdesk.core.analytes import Analyte
@@ -21,11 +22,12 @@ from trialdesk.core.analytes import convert as convert_analyte
 from trialdesk.core.record import Sex
 from trialdesk.core.reference_intervals import DefaultInterval, default_intervals
 from trialdesk.core.rules.ctcae.context import (
+    allowed_answers,
     gradable_analytes,
     grading_context,
     parse_qualifiers,
 )
-from trialdesk.core.rules.ctcae.intervals import References, plain
+from trialdesk.core.rules.ctcae.intervals import Measure, References, plain
 from trialdesk.core.rules.ctcae.results import GradeStatus, LabGrade, TermGrade
 from trialdesk.core.rules.ctcae.tables import TermRule, When
 from trialdesk.core.rules.ctcae.term_grader import (
@@ -39,6 +41,9 @@ from trialdesk.errors import InputError, ReferenceDataError
 __all__ = ["Number", "gradable_analytes", "grade_lab", "parse_qualifiers", "to_decimal"]
 
 Number = Decimal | int | float | str
+BASELINE_MEASURES = frozenset(
+    {Measure.BASELINE, Measure.DROP_FROM_BASELINE, Measure.FALL_FROM_BASELINE}
+)
 
 
 def to_decimal(number: Number, *, where: str) -> Decimal:
@@ -124,6 +129,7 @@ def _grade_one(
             grade=None,
             rule=None,
             reason=f"{rule.term} is not lab-gradable in CTCAE v5.0: {rule.reason}.",
+            confirmation=rule.confirmation,
         )
     result = grade_term(
         rule, item, x, unit, refs, qualifiers=qualifiers, baseline_abnormal=baseline_abnormal
@@ -150,16 +156,26 @@ def _grade_one(
         whens = {b.when for b in rule.bands}
         if When.BASELINE_ABNORMAL in whens:
             result = _with_note(result, "No baseline given: graded as a normal baseline (x ULN).")
-        elif When.BASELINE_GIVEN in whens:
-            result = _with_note(result, "No baseline given: the x-baseline criteria were not used.")
+        elif _baseline_bands_could_apply(rule, qualifiers):
+            result = _with_note(
+                result,
+                "No baseline given: the x-baseline criteria were not used and could give a "
+                "higher grade; pass the baseline.",
+            )
     return result
 
 
+def _baseline_bands_could_apply(rule: TermRule, qualifiers: Mapping[str, bool]) -> bool:
+    allowed = allowed_answers(rule, qualifiers)
+    return any(
+        band.measure in BASELINE_MEASURES
+        and all(value in allowed[name] for name, value in band.qualifiers)
+        for band in rule.bands
+    )
+
+
 def _with_note(result: TermGrade, note: str) -> TermGrade:
-    return TermGrade(
-        result.term, result.meddra_code, result.status, result.grade, result.rule, result.reason,
-        result.assumed, result.would_change, (*result.notes, note),
-    )  # fmt: skip
+    return replace(result, notes=(*result.notes, note))
 
 
 def _refs_in(item: Analyte, refs: References, unit: str, target: str) -> References:

@@ -64,6 +64,7 @@ class TermGrade:
     assumed: tuple[tuple[str, str], ...] = ()  # qualifier -> the default used ("unknown", "no")
     would_change: tuple[QualifierEffect, ...] = ()
     notes: tuple[str, ...] = ()
+    confirmation: str = "C2"  # C2 | C1 | what is UNCONFIRMED (from the data file)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -76,6 +77,7 @@ class TermGrade:
             "assumed": dict(self.assumed),
             "would_change": [e.render() for e in self.would_change],
             "notes": list(self.notes),
+            "confirmation": self.confirmation,
         }
 
 

@@ -67,6 +67,7 @@ def grade_term(
         assumed=assumed,
         would_change=effects,
         notes=notes,
+        confirmation=rule.confirmation,
     )
 
 
@@ -156,6 +157,8 @@ def _effects(
         if name in given:
             continue
         for answer in (True, False):
+            if answer and name == rule.baseline_required_if and refs.baseline is None:
+                continue  # that answer needs the baseline; the grade note asks for it
             hit = _best(rule, unit, x, refs, {**allowed, name: frozenset({answer})}, abnormal)
             other = 0 if hit is None else hit[0].grade
             if other != grade:
