@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, BinaryIO
 
 import orjson
 import typer
@@ -17,7 +17,7 @@ from trialdesk import load_protocol, screen
 from trialdesk.adapters.fhir import read_records
 from trialdesk.core.protocol import Protocol
 from trialdesk.core.screening.result import ScreeningResult
-from trialdesk.errors import InputError
+from trialdesk.errors import InputError, TrialDeskError
 
 _STYLE = {
     "pass": "green",
@@ -89,11 +89,30 @@ def _emit_one(result: ScreeningResult, output_format: str, lang: str, out: Path 
     if output_format == "json":
         data = orjson.dumps(result.to_dict(lang), option=orjson.OPT_INDENT_2) + b"\n"
         if out is not None:
-            out.write_bytes(data)
+            with _open_output(out) as sink:
+                sink.write(data)
         else:
             sys.stdout.buffer.write(data)
         return
     _table(result, lang, Console())
+
+
+def _stderr() -> Console:
+    """The console for progress and summaries (stderr, so stdout stays pure JSON lines)."""
+    return Console(stderr=True)
+
+
+def _open_output(out: Path) -> BinaryIO:
+    try:
+        return out.open("wb")
+    except OSError as exc:
+        raise TrialDeskError(
+            "cannot write the output file",
+            file=str(out),
+            expected="a writable file path",
+            got=exc.strerror,
+            hint="Check the folder exists and is writable.",
+        ) from None
 
 
 def _batch(
@@ -104,21 +123,26 @@ def _batch(
     out: Path | None,
     output_format: str,
 ) -> None:
-    sink = out.open("wb") if out is not None else sys.stdout.buffer
+    console = _stderr()
+    sink = _open_output(out) if out is not None else sys.stdout.buffer
     counts: dict[str, int] = {}
     progress = Progress(
         TextColumn("screening"),
         BarColumn(),
         MofNCompleteColumn(),
+        TextColumn("patients"),
         TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
+        console=console,
+        transient=False,
     )
     try:
         with progress:
-            task = progress.add_task("screen", total=None)
-            for path in paths:
-                for record in read_records(path):
+            # Reading indexes a whole file or folder first (a patient's resources may be spread
+            # over several NDJSON files), so the total is known before screening starts.
+            sources = [list(read_records(path)) for path in paths]
+            task = progress.add_task("screen", total=sum(len(s) for s in sources))
+            for records in sources:
+                for record in records:
                     result = screen(protocol, record, day)
                     counts[result.verdict.value] = counts.get(result.verdict.value, 0) + 1
                     if output_format == "json":
@@ -130,8 +154,9 @@ def _batch(
         if out is not None:
             sink.close()
     summary = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "no patients"
-    Console(stderr=True).print(
-        f"Screened {sum(counts.values())} patient(s) against {protocol.nct_id} v{protocol.protocol_version} as of {day}: {summary}"
+    console.print(
+        f"Screened {sum(counts.values())} patient(s) against {protocol.nct_id} v{protocol.protocol_version} as of {day}: {summary}",
+        soft_wrap=True,
     )
 
 
