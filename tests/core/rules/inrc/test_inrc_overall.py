@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -217,3 +218,97 @@ def test_any_pd_component_is_overall_pd_and_cr_needs_every_component_cr(
     result = combine(tuple(fake(f"c{i}", level) for i, level in enumerate(levels)))[0]
     assert (result is Response.PD) == ("PD" in levels)
     assert (result is Response.CR) == all(level == "CR" for level in levels)
+
+
+mm = st.one_of(st.none(), st.decimals(min_value=0, max_value=150, places=1).map(str))
+uptakes = st.sampled_from([None, "resolved", "decreased", "stable", "increased"])
+
+
+@st.composite
+def assessments(draw: st.DrawFn) -> dict[str, Any]:
+    p = draw(
+        st.one_of(
+            st.none(),
+            st.just(no_primary()),
+            st.builds(
+                lambda b, n, nadir, u: {
+                    "baseline_longest_diameter_mm": b,
+                    "longest_diameter_mm": n,
+                    "nadir_longest_diameter_mm": nadir,
+                    "uptake": u,
+                },
+                st.decimals(min_value=0, max_value=150, places=1).map(str),
+                mm,
+                mm,
+                uptakes,
+            ),
+        )
+    )
+    soft = st.builds(
+        lambda b, n, nadir, below, nt, u: {
+            "baseline_sum_mm": b,
+            "sum_mm": n,
+            "nadir_sum_mm": nadir,
+            "all_lesions_below_10_mm": below,
+            "non_targets": nt,
+            "uptake": u,
+        },
+        st.decimals(min_value=0, max_value=150, places=1).map(str),
+        mm,
+        mm,
+        st.one_of(st.none(), st.booleans()),
+        st.sampled_from(["absent", "stable_or_smaller", "progression", "none_at_baseline"]),
+        uptakes,
+    )
+    bone = st.one_of(
+        st.builds(
+            lambda m, b, n: {"method": m, "baseline_score": b, "score": n},
+            st.sampled_from(["mibg_curie", "mibg_siopen"]),
+            st.integers(0, 72).map(str),
+            st.one_of(st.none(), st.integers(0, 72).map(str)),
+        ),
+        st.builds(
+            lambda b, n: {"method": "fdg_pet", "baseline_avid_lesions": b, "avid_lesions": n},
+            st.integers(0, 20),
+            st.one_of(st.none(), st.integers(0, 20)),
+        ),
+    )
+    new = st.lists(
+        st.builds(
+            lambda s, e: {"site": s, "evidence": e},
+            st.sampled_from(["soft_tissue", "bone"]),
+            st.sampled_from(
+                ["mibg_avid", "fdg_avid", "biopsy_proven", "anatomic_only", "equivocal"]
+            ),
+        ),
+        max_size=2,
+    )
+    m = draw(
+        st.one_of(
+            st.none(),
+            st.builds(
+                lambda s, b, n: {"soft_tissue": s, "bone": b, "new_lesions": n},
+                st.one_of(st.none(), soft),
+                st.one_of(st.none(), bone),
+                new,
+            ),
+        )
+    )
+    percent = st.one_of(st.none(), st.decimals(min_value=0, max_value=100, places=1).map(str))
+    bm = draw(st.one_of(st.none(), st.builds(marrow, percent, percent)))
+    return document(primary=p, metastases=m, marrow=bm, mibg_avid=draw(st.booleans()))
+
+
+@settings(max_examples=80, deadline=None)
+@given(doc=assessments())
+def test_any_valid_assessment_gets_a_response_a_rule_and_a_status(doc: dict[str, Any]) -> None:
+    result = evaluate_inrc(doc)
+    assert result.rule.startswith("overall_")
+    assert result.confirmed == (not result.not_confirmed)
+    assert all(c.rule and c.rule_text for c in result.components)
+    # The overall flag covers every component's unconfirmed items.
+    for c in result.components:
+        assert set(c.not_confirmed) <= set(result.not_confirmed)
+    if any(c.response is Response.PD for c in result.components):
+        assert result.overall is Response.PD
+    json.dumps(result.to_dict())  # the output is plain JSON
