@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from trialdesk.core.rules.ctcae import grade_lab
+from trialdesk.core.rules.ctcae import grade_lab, grade_lab_array
 from trialdesk.errors import ReferenceDataError, UnitError
 
 
@@ -144,3 +144,22 @@ def test_decision_12_corrected_calcium_is_taken_as_given() -> None:
     result = grade_lab("Ca", "1.9", "mmol/L", lln="2.2", uln="2.6", term="Hypocalcemia")
     assert result.grade == 2
     assert any("corrected" in n for n in result.terms[0].notes)
+
+
+def test_decision_13_floats_are_compared_like_the_decimals_at_cut_offs() -> None:
+    # 3 x 33.33 is 99.99000000000001 in binary floating point; it must still be exactly 3 x ULN.
+    assert grade_lab("ALT", "99.99", "U/L", uln="33.33").grade == 1
+    assert grade_lab_array("ALT", [99.99], "U/L", uln=33.33).tolist() == [1]
+
+
+def test_decision_14_hypoxia_uses_ctcae_example_of_88_percent() -> None:
+    assert grade_lab("SpO2", "88", "%").grade == 0
+    result = grade_lab("SpO2", "87.9", "%", qualifiers={"at_rest": False})
+    assert result.grade == 2
+    assert "example" in result.terms[0].confirmation
+
+
+def test_decision_7_without_a_baseline_liver_terms_use_the_uln_and_say_so() -> None:
+    result = grade_lab("AST", "130", "U/L", uln="40")
+    assert result.grade == 2
+    assert any("normal baseline" in n for n in result.terms[0].notes)

@@ -111,7 +111,7 @@ def _column(rows: list[tuple[Decimal | None, ...]], i: int) -> np.ndarray:
     return np.array([np.nan if r[i] is None else float(r[i]) for r in rows])  # type: ignore[arg-type]
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(batches())
 def test_vectorised_grades_equal_scalar_grades(
     batch: tuple[str, str, list[tuple[Decimal | None, ...]], dict[str, bool]],
