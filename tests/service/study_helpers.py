@@ -10,13 +10,23 @@ from sqlalchemy.orm import Session
 
 from trialdesk.core.i18n import Message
 from trialdesk.core.screening.result import CriterionResult, ScreeningResult, Status, verdict_of
-from trialdesk.service import consent
+from trialdesk.service import consent, screening, signoff, subjects
 from trialdesk.service.access import Actor
 from trialdesk.service.screening import Screened
+from trialdesk.service.storage.database import Database
 from trialdesk.service.storage.models import ConsentDocumentRow
 from trialdesk.service.trials import TrialFacts
 
-__all__ = ["PASSWORD", "TODAY", "TRIAL", "Staff", "screened", "with_document"]
+__all__ = [
+    "ELIGIBLE",
+    "PASSWORD",
+    "TODAY",
+    "TRIAL",
+    "Staff",
+    "consented_subject",
+    "screened",
+    "with_document",
+]
 
 TRIAL = TrialFacts(
     nct_id="NCT06948994",
@@ -79,3 +89,49 @@ def with_document(
         body=f"Synthetic consent text v{version}",
         approved_on=approved_on,
     )
+
+
+ELIGIBLE = {"inc-age": Status.PASS, "inc-diagnosis": Status.PASS, "exc-hiv": Status.PASS}
+
+
+def consented_subject(
+    database: Database,
+    staff: Staff,
+    *,
+    document_id: str,
+    birth_date: date = date(2016, 5, 1),
+    on: date = TODAY,
+) -> str:
+    """A subject screened eligible, signed off, consented (guardian + assent) and signed."""
+    with database.transaction() as session:
+        subject = subjects.register_subject(
+            session,
+            staff.coordinator,
+            trial_id=TRIAL.nct_id,
+            site="main",
+            source="staff",
+            birth_date=birth_date,
+        )
+        row = screening.store_screening(
+            session, staff.coordinator, subject.id, screened(ELIGIBLE, as_of=on)
+        )
+        signoff.sign_eligibility(
+            session,
+            staff.investigator,
+            subject.id,
+            screening_id=row.id,
+            confirmed=[],
+            password=PASSWORD,
+            today=on,
+        )
+        given = consent.record_consent(
+            session,
+            staff.coordinator,
+            subject.id,
+            consent.ConsentInput(
+                document_id, on, guardian_name="Guardian", guardian_signed=True, assent_signed=True
+            ),
+            on,
+        )
+        consent.sign_consent(session, staff.investigator, given.id, PASSWORD, on)
+        return subject.id

@@ -153,6 +153,7 @@ def list_screenings(session: Session, actor: Actor, subject_id: str) -> Sequence
 
 
 def get_screening(session: Session, actor: Actor, screening_id: str) -> ScreeningRow:
+    require(actor, Permission.READ_STUDY)  # before the lookup: a refusal reveals nothing
     row = session.get(ScreeningRow, screening_id)
     if row is None:
         raise NotFoundError("no such screening", where="screening_id", got=screening_id)
