@@ -15,8 +15,9 @@ from rich.table import Table
 
 from trialdesk.adapters.fhir import read_record
 from trialdesk.adapters.protocol_files import load_protocol, protocol_paths
-from trialdesk.core.matching import MatchOptions, TrialIndex, match_patient
+from trialdesk.core.matching import MatchOptions, TrialIndex, TrialMatch, match_patient
 from trialdesk.core.protocol import Protocol
+from trialdesk.core.screening.result import Status
 from trialdesk.errors import InputError, TrialDeskError
 
 _VERDICT_STYLE = {
@@ -87,7 +88,7 @@ def match_command(
             f"[{style}]{m.verdict}[/]",
             str(m.score),
             m.status,
-            _why(m.to_dict(detail=True)),
+            _why(m),
         )
     console = Console()
     console.print(table)
@@ -101,13 +102,17 @@ def match_command(
     Console(stderr=True).print(timing, highlight=False)
 
 
-def _why(data: dict[str, object]) -> str:
-    if "ruled_out_by_registry" in data:
-        return str(data["ruled_out_by_registry"])
-    lines = []
-    for c in data.get("criteria", [])[:4]:  # type: ignore[attr-defined]
-        lines.append(f"{c['id']} {c['status']}: {str(c.get('reason') or c['text'])[:70]}")
-    return "\n".join(lines)
+def _why(match: TrialMatch) -> str:
+    if match.pruned_by:
+        return match.pruned_by
+    if match.screening is None:
+        return ""
+    lines = [
+        f"{c.id} {c.status}: {(c.reason() or c.text or '')[:70]}"
+        for c in match.screening.criteria
+        if c.status is not Status.PASS
+    ]
+    return "\n".join(lines[:4])
 
 
 def _day(value: str | None) -> date:
