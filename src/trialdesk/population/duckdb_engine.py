@@ -1,0 +1,47 @@
+"""DuckDB, embedded: the default engine. Parquet/CSV files are read in place as views."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from trialdesk.population.engine import PopulationEngine
+
+__all__ = ["DuckDBEngine"]
+
+
+class DuckDBEngine(PopulationEngine):
+    name = "duckdb"
+
+    def __init__(self, threads: int | None = None, memory_limit: str | None = None) -> None:
+        config: dict[str, str | bool | int | float | list[str]] = {}
+        if threads is not None:
+            config["threads"] = threads
+        if memory_limit is not None:
+            config["memory_limit"] = memory_limit
+        self._db = duckdb.connect(":memory:", config=config)
+        self._registered: dict[str, pa.Table] = {}
+
+    def load(self, paths: dict[str, Path]) -> None:
+        for name, path in paths.items():
+            # Relations read the files in place; the path never enters SQL text.
+            if path.suffix == ".parquet":
+                relation = self._db.read_parquet(str(path))
+            else:
+                relation = self._db.read_csv(str(path))
+            relation.create_view(name, replace=True)
+
+    def register(self, name: str, table: pa.Table) -> None:
+        self._registered[name] = table
+        self._db.register(name, table)
+
+    def create(self, name: str, duckdb_sql: str) -> None:
+        self._db.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {duckdb_sql}")
+
+    def fetch(self, duckdb_sql: str) -> pa.Table:
+        return self._db.sql(duckdb_sql).fetch_arrow_table()
+
+    def close(self) -> None:
+        self._db.close()

@@ -1,0 +1,56 @@
+"""Criteria the SQL compiler does not translate: evaluated per person, or sent to review.
+
+Never silently passed: ``python`` runs the in-memory screener on the OMOP→record reading
+(exactly what ``trialdesk screen`` would say), ``review`` marks them ``review`` with the reason
+``population.not_compiled`` so that a person is at best ``needs_review``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pyarrow as pa
+
+from trialdesk.core.protocol.protocol import Protocol
+from trialdesk.core.screening.engine import screen
+from trialdesk.population.omop import read_table
+from trialdesk.population.records import records_from_tables
+
+__all__ = ["NOT_COMPILED", "fallback_results"]
+
+NOT_COMPILED = "population.not_compiled"
+
+
+def fallback_results(
+    protocol: Protocol, paths: dict[str, Path], as_of: date, ids: list[str], mode: str
+) -> pa.Table:
+    """Rows (person_id, criterion_id, status, reason) for the fallback criteria."""
+    wanted = set(ids)
+    person, criterion, status, reason = [], [], [], []
+    if mode == "review":
+        people = read_table(paths["person"]).column("person_id").to_pylist()
+        for pid in people:
+            for cid in ids:
+                person.append(int(pid))
+                criterion.append(cid)
+                status.append("review")
+                reason.append(NOT_COMPILED)
+    else:
+        tables = {name: read_table(path) for name, path in paths.items()}
+        for record in records_from_tables(tables, source="omop"):
+            result = screen(protocol, record, as_of)
+            for item in result.criteria:
+                if item.id in wanted:
+                    person.append(int(record.patient.ref.id))
+                    criterion.append(item.id)
+                    status.append(str(item.status))
+                    reason.append(item.reasons[0].key if item.reasons else "")
+    return pa.table(
+        {
+            "person_id": pa.array(person, pa.int64()),
+            "criterion_id": pa.array(criterion, pa.string()),
+            "status": pa.array(status, pa.string()),
+            "reason": pa.array(reason, pa.string()),
+        }
+    )

@@ -1,0 +1,50 @@
+"""The in-memory screener over the OMOP→record reading: the reference the SQL engines match."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pyarrow as pa
+
+from trialdesk.core.protocol.protocol import Protocol
+from trialdesk.population.engine import Plan, PopulationEngine, Progress
+from trialdesk.population.fallback import fallback_results
+from trialdesk.population.omop import find_tables, read_table
+from trialdesk.population.result import PopulationResult, assemble
+
+__all__ = ["MemoryEngine"]
+
+
+class MemoryEngine(PopulationEngine):
+    name = "memory"
+
+    def screen(
+        self,
+        protocol: Protocol,
+        data: Path,
+        as_of: date,
+        *,
+        fallback: str = "python",
+        progress: Progress | None = None,
+    ) -> PopulationResult:
+        paths = find_tables(data)
+        if progress:
+            progress("screening every person in memory")
+        ids = [c.id for c in protocol.criteria]
+        rows = fallback_results(protocol, paths, as_of, ids, "python")
+        persons = read_table(paths["person"]).select(["person_id"])
+        plan = Plan(protocol, as_of, [], ids, [], [], [])
+        return assemble(protocol, plan, persons, None, rows, self.name)
+
+    def load(self, paths: dict[str, Path]) -> None:  # pragma: no cover - not an SQL engine
+        raise NotImplementedError
+
+    def register(self, name: str, table: pa.Table) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def create(self, name: str, duckdb_sql: str) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def fetch(self, duckdb_sql: str) -> pa.Table:  # pragma: no cover
+        raise NotImplementedError

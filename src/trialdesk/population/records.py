@@ -1,0 +1,226 @@
+"""OMOP tables → one :class:`PatientRecord` per person, for the in-memory screener.
+
+This is the reference reading of the OMOP conventions (docs/population.md): the SQL engines
+must agree with the screener run over these records. It is also the fallback for criteria the
+SQL compiler does not translate.
+
+Readings that OMOP forces on us, each chosen to be the conservative one:
+
+* ``value_as_number`` is read to 6 decimal places (as the SQL engines cast it);
+* an empty or unreadable ``unit_source_value`` makes the value unusable (``lab.no_value``);
+* ``range_low``/``range_high`` are in the row's unit and carry no age or sex restriction;
+* a condition without ``condition_end_date`` is active, with one it is resolved;
+* a birth date with no day (or no month) is a range of days, as FHIR partial dates are.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from trialdesk.core.record import (
+    Coding,
+    ConditionRecord,
+    FuzzyDate,
+    MedicationRecord,
+    ObservationRecord,
+    PatientInfo,
+    PatientRecord,
+    ProcedureRecord,
+    Quantity,
+    ReferenceRange,
+    Sex,
+    SourceRef,
+)
+from trialdesk.core.units import canonical_unit
+from trialdesk.errors import UnitError
+from trialdesk.population.omop import find_tables, gender_of, read_table, split_code
+
+__all__ = ["VALUE_SCALE", "read_omop_records", "records_from_tables"]
+
+VALUE_SCALE = Decimal("0.000001")  # value_as_number is read as DECIMAL(20, 6)
+Row = dict[str, Any]
+
+
+def read_omop_records(folder: Path) -> Iterator[PatientRecord]:
+    """Every person of an OMOP folder (Parquet or CSV tables), in person_id order."""
+    paths = find_tables(folder)
+    tables = {name: read_table(path) for name, path in paths.items()}
+    return records_from_tables(tables, source=str(folder))
+
+
+def records_from_tables(tables: Mapping[str, pa.Table], source: str) -> Iterator[PatientRecord]:
+    by_person: dict[str, dict[int, list[Row]]] = {}
+    for name, table in tables.items():
+        if name == "person":
+            continue
+        grouped: dict[int, list[Row]] = defaultdict(list)
+        order = _id_column(name, table)
+        rows = table.sort_by(order).to_pylist() if order else table.to_pylist()
+        for row in rows:
+            grouped[int(row["person_id"])].append(row)
+        by_person[name] = grouped
+    people = tables["person"].sort_by("person_id").to_pylist()
+    for person in people:
+        pid = int(person["person_id"])
+        yield _record(person, {name: rows.get(pid, []) for name, rows in by_person.items()}, source)
+
+
+def _id_column(name: str, table: pa.Table) -> str | None:
+    candidate = f"{name}_id"
+    return candidate if candidate in table.column_names else None
+
+
+def _record(person: Row, rows: dict[str, list[Row]], source: str) -> PatientRecord:
+    pid = str(person["person_id"])
+    info = PatientInfo(
+        ref=SourceRef("Patient", pid, source),
+        birth_date=_birth(person),
+        sex=Sex(gender_of(person.get("gender_concept_id"))),
+        deceased=bool(rows.get("death")),
+    )
+    return PatientRecord(
+        patient=info,
+        observations=tuple(
+            [_measurement(r, source) for r in rows.get("measurement", [])]
+            + [_observation(r, source) for r in rows.get("observation", [])]
+        ),
+        conditions=tuple(_condition(r, source) for r in rows.get("condition_occurrence", [])),
+        procedures=tuple(_procedure(r, source) for r in rows.get("procedure_occurrence", [])),
+        medications=tuple(_drug(r, source) for r in rows.get("drug_exposure", [])),
+        source=source,
+    )
+
+
+def _birth(person: Row) -> FuzzyDate | None:
+    exact = person.get("birth_datetime")
+    if isinstance(exact, datetime):
+        return FuzzyDate.exact(exact.date())
+    if isinstance(exact, date):
+        return FuzzyDate.exact(exact)
+    year, month, day = (person.get(k) for k in ("year_of_birth", "month_of_birth", "day_of_birth"))
+    if not year:
+        return None
+    if month and day:
+        return FuzzyDate.exact(date(year, month, day))
+    if month:
+        last = calendar.monthrange(year, month)[1]
+        return FuzzyDate(date(year, month, 1), date(year, month, last), f"{year}-{month:02d}")
+    return FuzzyDate(date(year, 1, 1), date(year, 12, 31), str(year))
+
+
+def _day(value: Any) -> FuzzyDate | None:
+    if isinstance(value, datetime):
+        return FuzzyDate.exact(value.date())
+    if isinstance(value, date):
+        return FuzzyDate.exact(value)
+    return None
+
+
+def _unit(written: Any) -> str | None:
+    if not isinstance(written, str) or not written.strip():
+        return None
+    try:
+        return canonical_unit(written)
+    except UnitError:
+        return None
+
+
+def decimal_of(value: Any) -> Decimal | None:
+    if value is None:
+        return None
+    return Decimal(repr(float(value))).quantize(VALUE_SCALE)
+
+
+def _measurement(row: Row, source: str) -> ObservationRecord:
+    code = split_code(row.get("measurement_source_value"), "loinc")
+    unit = _unit(row.get("unit_source_value"))
+    number = decimal_of(row.get("value_as_number"))
+    value = (
+        Quantity(number, unit, None, row.get("unit_source_value"))
+        if number is not None and unit
+        else None
+    )
+    absent = None
+    if number is not None and unit is None:
+        absent = f"unit {row.get('unit_source_value')!r} is not a readable UCUM unit"
+    ranges: tuple[ReferenceRange, ...] = ()
+    low, high = decimal_of(row.get("range_low")), decimal_of(row.get("range_high"))
+    if unit and (low is not None or high is not None):
+        ranges = (
+            ReferenceRange(
+                low=Quantity(low, unit) if low is not None else None,
+                high=Quantity(high, unit) if high is not None else None,
+            ),
+        )
+    return ObservationRecord(
+        ref=SourceRef("Measurement", str(row["measurement_id"]), source),
+        codes=(Coding(*code),) if code else (),
+        status="final",
+        effective=_day(row.get("measurement_date")),
+        value=value,
+        reference_ranges=ranges,
+        data_absent_reason=absent,
+    )
+
+
+def _observation(row: Row, source: str) -> ObservationRecord:
+    code = split_code(row.get("observation_source_value"), "loinc")
+    value: Any = None
+    text = row.get("value_as_string")
+    if isinstance(text, str) and text:
+        coded = split_code(text, "") if ":" in text else None
+        value = Coding(*coded) if coded else text
+    elif row.get("value_as_number") is not None:
+        unit = _unit(row.get("unit_source_value"))
+        number = decimal_of(row["value_as_number"])
+        value = Quantity(number, unit) if unit and number is not None else None
+    return ObservationRecord(
+        ref=SourceRef("Observation", str(row["observation_id"]), source),
+        codes=(Coding(*code),) if code else (),
+        status="final",
+        effective=_day(row.get("observation_date")),
+        value=value,
+    )
+
+
+def _condition(row: Row, source: str) -> ConditionRecord:
+    code = split_code(row.get("condition_source_value"), "snomed")
+    end = _day(row.get("condition_end_date"))
+    return ConditionRecord(
+        ref=SourceRef("Condition", str(row["condition_occurrence_id"]), source),
+        codes=(Coding(*code),) if code else (),
+        clinical_status="resolved" if end else "active",
+        verification_status="confirmed",
+        onset=_day(row.get("condition_start_date")),
+        abatement=end,
+    )
+
+
+def _procedure(row: Row, source: str) -> ProcedureRecord:
+    code = split_code(row.get("procedure_source_value"), "snomed")
+    return ProcedureRecord(
+        ref=SourceRef("Procedure", str(row["procedure_occurrence_id"]), source),
+        codes=(Coding(*code),) if code else (),
+        status="completed",
+        performed=_day(row.get("procedure_date")),
+    )
+
+
+def _drug(row: Row, source: str) -> MedicationRecord:
+    code = split_code(row.get("drug_source_value"), "rxnorm")
+    end = _day(row.get("drug_exposure_end_date"))
+    return MedicationRecord(
+        ref=SourceRef("MedicationStatement", str(row["drug_exposure_id"]), source),
+        codes=(Coding(*code),) if code else (),
+        status="completed" if end else "active",
+        start=_day(row.get("drug_exposure_start_date")),
+        end=end,
+    )

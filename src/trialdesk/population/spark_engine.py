@@ -1,0 +1,89 @@
+"""Apache Spark: local mode (``local[2]``), a cluster master or a Spark Connect URL (``sc://``).
+
+The OMOP files are read by Spark itself (the paths must be visible to the executors: a shared
+file system, HDFS or object storage on a cluster); parameter tables are sent as DataFrames; each
+step of the screening is a temporary view, so Spark plans the whole screening as one job.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from trialdesk.population.engine import PopulationEngine
+from trialdesk.population.sql import transpile
+
+__all__ = ["SparkEngine", "spark_session"]
+
+
+def spark_session(master: str | None = None) -> Any:
+    """A session for ``master`` (default ``local[2]``); ``sc://host:15002`` uses Spark Connect."""
+    from pyspark.sql import SparkSession
+
+    target = master or "local[2]"
+    builder = SparkSession.builder.appName("trialdesk-population")
+    if target.startswith("sc://"):
+        return builder.remote(target).getOrCreate()
+    return (
+        builder.master(target)
+        .config("spark.sql.shuffle.partitions", "8")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .getOrCreate()
+    )
+
+
+class SparkEngine(PopulationEngine):
+    name = "spark"
+
+    def __init__(self, master: str | None = None, session: Any = None) -> None:
+        self._own = session is None
+        self._spark = session if session is not None else spark_session(master)
+
+    def load(self, paths: dict[str, Path]) -> None:
+        for name, path in paths.items():
+            reader = self._spark.read
+            if path.suffix == ".parquet":
+                frame = reader.parquet(str(path))
+            else:
+                frame = reader.option("header", True).option("inferSchema", True).csv(str(path))
+            frame.createOrReplaceTempView(name)
+
+    def register(self, name: str, table: pa.Table) -> None:
+        frame = self._spark.createDataFrame(table.to_pandas(), schema=_schema(table.schema))
+        frame.createOrReplaceTempView(name)
+
+    def create(self, name: str, duckdb_sql: str) -> None:
+        # Materialise each step: a view chain would be re-planned (and re-run) at every use.
+        frame = self._spark.sql(transpile(duckdb_sql, "spark")).localCheckpoint(eager=True)
+        frame.createOrReplaceTempView(name)
+
+    def fetch(self, duckdb_sql: str) -> pa.Table:
+        frame = self._spark.sql(transpile(duckdb_sql, "spark"))
+        return pa.Table.from_pandas(frame.toPandas(), preserve_index=False)
+
+    def close(self) -> None:
+        if self._own:
+            self._spark.stop()
+
+
+def _schema(schema: pa.Schema) -> Any:
+    from pyspark.sql import types as t
+
+    def kind(field: pa.Field) -> Any:
+        if pa.types.is_decimal(field.type):
+            return t.DecimalType(field.type.precision, field.type.scale)
+        if pa.types.is_date(field.type):
+            return t.DateType()
+        if pa.types.is_boolean(field.type):
+            return t.BooleanType()
+        if pa.types.is_int32(field.type):
+            return t.IntegerType()
+        if pa.types.is_integer(field.type):
+            return t.LongType()
+        return t.StringType()
+
+    return t.StructType([t.StructField(f.name, kind(f), True) for f in schema])
