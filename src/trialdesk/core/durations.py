@@ -6,10 +6,12 @@ Months and years are calendar units (dateutil's relativedelta), so "3 months" be
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 
@@ -36,7 +38,7 @@ class Duration:
 
     def before(self, day: date) -> date:
         """The day this duration before ``day``."""
-        return day - self._delta()
+        return _before(self, day)
 
     def _delta(self) -> relativedelta:
         whole = int(self.amount)
@@ -60,6 +62,12 @@ class Duration:
         return self.amount * factor[self.unit]
 
 
+@lru_cache(maxsize=4096)
+def _before(duration: Duration, day: date) -> date:
+    # Cached: every criterion of every patient screened on one day asks for the same few starts.
+    return day - duration._delta()
+
+
 def parse_duration(text: str, where: str | None = None) -> Duration:
     match = _PATTERN.match(text)
     unit = _UNITS.get(match.group(2).lower()) if match else None
@@ -74,5 +82,12 @@ def parse_duration(text: str, where: str | None = None) -> Duration:
 
 
 def completed_years(birth: date, on: date) -> int:
-    """Age in completed years on a day (a 29 February birthday falls on 28 February)."""
-    return relativedelta(on, birth).years
+    """Age in completed years on a day (a 29 February birthday falls on 28 February).
+
+    Same answer as ``relativedelta(on, birth).years`` (docs/decisions/eligibility.md), without
+    its cost: the birthday in a common year is 28 February.
+    """
+    month, day = birth.month, birth.day
+    if (month, day) == (2, 29) and not calendar.isleap(on.year):
+        day = 28
+    return on.year - birth.year - ((on.month, on.day) < (month, day))

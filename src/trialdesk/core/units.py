@@ -176,6 +176,8 @@ def same_dimension(a: str, b: str) -> bool:
 def round_significant(value: Decimal, digits: int = SIGNIFICANT_DIGITS) -> Decimal:
     if value.is_zero() or not value.is_finite():
         return value
+    if len(value.as_tuple().digits) <= digits:
+        return value  # already short enough: rounding would not change it (hot path)
     with localcontext() as ctx:
         ctx.prec = digits
         return +value
@@ -236,6 +238,12 @@ def _is_offset(quantity: Any) -> bool:
     return str(quantity.units) in ("degree_Celsius", "degree_Fahrenheit")
 
 
+@lru_cache(maxsize=512)
+def _is_offset_code(code: str) -> bool:
+    # Cached per unit code: formatting a pint unit to text is slow on the screening hot path.
+    return _is_offset(_parse(code))
+
+
 def convert(
     value: Decimal, from_unit: str, to_unit: str, molar_mass: Decimal | None = None
 ) -> Decimal:
@@ -243,8 +251,8 @@ def convert(
     src, dst = canonical_unit(from_unit), canonical_unit(to_unit)
     if src == dst:
         return value
-    qs, qd = _parse(src), _parse(dst)
-    if _is_offset(qs) or _is_offset(qd):
+    if _is_offset_code(src) or _is_offset_code(dst):
+        qs, qd = _parse(src), _parse(dst)
         if qs.dimensionality != qd.dimensionality:
             raise UnitError(f"cannot convert {src} to {dst}", got=src, expected=dst)
         converted = qs._REGISTRY.Quantity(float(value), qs.units).to(qd.units).magnitude

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -180,7 +181,12 @@ class RecencyWindows(Strict):
         return value
 
     def window(self, category: str) -> Duration:
-        return parse_duration(str(getattr(self, category)))
+        return _cached_duration(str(getattr(self, category)))
+
+
+@lru_cache(maxsize=256)
+def _cached_duration(text: str) -> Duration:
+    return parse_duration(text)
 
 
 class ValueSetSpec(Strict):

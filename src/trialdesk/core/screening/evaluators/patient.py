@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
@@ -13,6 +14,7 @@ from trialdesk.core.criteria.ast import (
     SexCheck,
     ToxicityCheck,
 )
+from trialdesk.core.durations import completed_years
 from trialdesk.core.i18n import Message
 from trialdesk.core.record import AdverseEventRecord, Sex
 from trialdesk.core.screening.context import Context
@@ -33,9 +35,11 @@ _GUARDIAN_ROLES = {"GUARD", "MTH", "FTH", "PRN", "NPRN", "parent", "guardian", "
 _RESOLVED = {"resolved", "recovered", "resolvedWithSequelae"}
 
 
-def _age_in(unit: str, birth_latest_or_earliest: object, on: object) -> int:
-    delta = relativedelta(on, birth_latest_or_earliest)  # type: ignore[arg-type]
-    return delta.years if unit == "a" else delta.years * 12 + delta.months
+def _age_in(unit: str, born: date, on: date) -> int:
+    if unit == "a":
+        return completed_years(born, on)
+    delta = relativedelta(on, born)
+    return delta.years * 12 + delta.months
 
 
 def evaluate_age(node: AgeCheck, ctx: Context) -> Outcome:
