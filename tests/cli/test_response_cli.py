@@ -65,7 +65,9 @@ def test_inrc_partial_response_example(app: typer.Typer) -> None:
     }
     assert data["overall"]["response"] == "PR"
     assert data["overall"]["rule"] == "overall_pr"
-    assert data["overall"]["confirmed"] is False  # Park 2017 Tables 2-5 not read
+    # Marrow 30 % -> 3 % (MD) counting as a response is a TrialDesk decision: flagged.
+    assert data["overall"]["confirmed"] is False
+    assert "decisions.minimal_disease_in_overall (decision)" in data["overall"]["not_confirmed"]
 
 
 def test_inrc_minor_response_example_flags_the_equivocal_new_lesion(app: typer.Typer) -> None:

@@ -58,8 +58,9 @@ def marrow_of(baseline: str | None, now: str | None) -> ComponentResult:
         ("50", "35", Response.PR, "primary_pr"),
         ("33.3", "23.31", Response.PR, "primary_pr"),  # exactly 30 % in decimals
         ("33.3", "23.32", Response.SD, "primary_sd"),
-        ("100", "120", Response.SD, "primary_sd"),  # exactly +20 %: INRC needs MORE than 20 %
-        ("100", "120.1", Response.PD, "primary_pd"),  # > 20 % and >= 5 mm
+        ("100", "119.9", Response.SD, "primary_sd"),
+        ("100", "120", Response.PD, "primary_pd"),  # exactly +20 % (PDQ reading), flagged
+        ("100", "120.1", Response.PD, "primary_pd"),
         ("20", "24.5", Response.SD, "primary_sd"),  # +22.5 % but only 4.5 mm
         ("20", "25", Response.PD, "primary_pd"),  # +25 % and exactly 5 mm
         ("40", "40", Response.SD, "primary_sd"),
@@ -68,7 +69,16 @@ def marrow_of(baseline: str | None, now: str | None) -> ComponentResult:
 def test_primary_boundaries(baseline: str, now: str, expected: Response, rule: str) -> None:
     result = primary_of(primary(baseline, now))
     assert (result.response, result.rule) == (expected, rule)
-    assert not result.confirmed  # every primary rule is recalled, not read
+    # PR rests on read sources only; SD and PD also on the disputed "20 %" reading.
+    assert result.confirmed == (rule == "primary_pr")
+
+
+def test_exactly_twenty_percent_is_pd_and_flagged_because_the_sources_disagree() -> None:
+    result = primary_of(primary("100", "120"))
+    assert result.response is Response.PD
+    assert "thresholds.pd_increase (unconfirmed)" in result.not_confirmed
+    assert any("exactly +20 %" in line for line in result.review)
+    assert not any("exactly +20 %" in line for line in primary_of(primary("100", "125")).review)
 
 
 def test_primary_pd_is_measured_from_the_nadir_not_the_baseline() -> None:
@@ -96,7 +106,7 @@ def test_primary_nadir_missing_is_flagged_for_review() -> None:
         ("0", "resolved", Response.CR, "primary_cr"),
         ("9", "decreased", Response.PR, "primary_pr"),  # small but still avid: not CR
         ("9", None, Response.PR, "primary_pr"),
-        ("30", "increased", Response.SD, "primary_sd"),  # shrank but uptake rose: not PR
+        ("30", "increased", Response.SD, "primary_sd_uptake_increased"),  # decision
     ],
 )
 def test_primary_cr_needs_both_small_residual_and_resolved_uptake(
@@ -139,11 +149,14 @@ def test_relative_mibg_score_cut_offs(
     assert (result.response, result.rule) == (expected, rule)
 
 
-def test_mibg_pd_rule_is_confirmed_but_the_component_table_is_not() -> None:
+def test_mibg_rules_are_confirmed_but_the_soft_tissue_cr_size_is_not() -> None:
     result = metastases_of(mibg("10", "12"))
     assert result.rule == "metastases_pd_mibg"
-    assert result.confirmed  # relative score >= 1.2 is C2 in the project reference
-    assert not metastases_of(mibg("10", "5")).confirmed
+    assert result.confirmed  # NCI PDQ: relative score >= 1.2
+    assert metastases_of(mibg("10", "5")).confirmed  # NCI PDQ: >= 50 % reduction
+    cr = metastases_of(mibg("10", "0"))
+    assert cr.response is Response.CR
+    assert "thresholds.soft_tissue_cr_max_mm (unconfirmed)" in cr.not_confirmed
 
 
 @pytest.mark.parametrize(
@@ -160,8 +173,8 @@ def test_fdg_avid_bone_lesion_count(baseline: str, now: str, expected: Response)
     [
         ("50", "35", None, Response.PR),
         ("50", "35.5", None, Response.SD),
-        ("50", "60", None, Response.SD),  # exactly +20 %: not > 20 %
-        ("50", "60.5", None, Response.PD),
+        ("50", "59.9", None, Response.SD),
+        ("50", "60", None, Response.PD),  # exactly +20 % and 10 mm
         ("50", "24", "20", Response.PR),  # +20 % from nadir 20 but 4 mm: still PR vs baseline
         ("50", "25.5", "20", Response.PD),
     ],
@@ -246,7 +259,8 @@ def test_bone_not_rescored_is_not_evaluable() -> None:
     ("baseline", "now", "expected", "rule"),
     [
         ("0", "0", Response.NI, "marrow_ni"),
-        ("0", "5", Response.MD, "marrow_md"),  # exactly 5 %: minimal disease
+        ("0", "4.99", Response.MD, "marrow_md"),
+        ("0", "5", Response.PD, "marrow_pd_new"),  # PDQ: "at least 5 %" (flagged)
         ("0", "5.01", Response.PD, "marrow_pd_new"),
         ("30", "0", Response.CR, "marrow_cr"),
         ("30", "5", Response.MD, "marrow_md"),
@@ -255,10 +269,11 @@ def test_bone_not_rescored_is_not_evaluable() -> None:
         ("10", "4", Response.MD, "marrow_md_from_5_to_20"),  # decision
         ("20", "4", Response.MD, "marrow_md_from_5_to_20"),  # 20 % is not > 20 %
         ("20.1", "4", Response.MD, "marrow_md"),
-        ("10", "20", Response.SD, "marrow_sd"),  # exactly 2x: not more than twice
+        ("10", "20", Response.SD, "marrow_sd"),  # 2x but 20 % is not > 20 %
         ("8", "17", Response.SD, "marrow_sd"),  # > 2x but 17 % is not > 20 %
         ("10", "20.1", Response.PD, "marrow_pd_rise"),  # > 2x and > 20 %
-        ("15", "30", Response.SD, "marrow_sd"),  # exactly 2x
+        ("15", "29.9", Response.SD, "marrow_sd"),
+        ("15", "30", Response.PD, "marrow_pd_rise"),  # exactly 2x (PDQ "twofold"), flagged
         ("15", "30.1", Response.PD, "marrow_pd_rise"),
         ("4", "9", Response.SD, "marrow_sd"),  # > 2x but 9 % is not > 20 %
     ],
@@ -276,3 +291,24 @@ def test_marrow_missing_is_not_evaluable() -> None:
 def test_minimal_disease_threshold_is_confirmed() -> None:
     result = marrow_of("0", "5.01")
     assert "thresholds.marrow_minimal_disease_max_percent" not in " ".join(result.not_confirmed)
+
+
+@pytest.mark.parametrize(
+    ("baseline", "now", "phrase"),
+    [("0", "5", "exactly 5 %"), ("15", "30", "exactly twice")],
+)
+def test_marrow_boundaries_where_the_sources_disagree_are_flagged(
+    baseline: str, now: str, phrase: str
+) -> None:
+    result = marrow_of(baseline, now)
+    assert result.response is Response.PD
+    assert any(phrase in line for line in result.review)
+    assert not result.confirmed
+
+
+def test_marrow_cr_asks_for_two_biopsies_and_two_aspirates() -> None:
+    assert any("two biopsies" in line for line in marrow_of("30", "0").review)
+    sampled = {"baseline_percent": "30", "percent": "0", "two_biopsies_two_aspirates": True}
+    doc = document(primary=no_primary(), metastases=NO_METASTASES, marrow=sampled)
+    result = component(doc, "bone marrow")
+    assert (result.response, result.review, result.confirmed) == (Response.CR, (), True)

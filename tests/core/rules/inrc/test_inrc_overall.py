@@ -80,9 +80,11 @@ def test_cr_cr_marrow_md_is_pr_and_names_the_decision() -> None:
     result = evaluate_inrc(
         document(primary=PRIMARY[R.CR], metastases=METASTASES[R.CR], marrow=MARROW["MD+"])
     )
-    assert result.overall is Response.PR
-    assert "decisions.cr_cr_marrow_md (decision)" in result.not_confirmed
-    assert not result.confirmed
+    assert (result.overall, result.rule) == (Response.PR, "overall_pr_cr_with_marrow_md")
+    # The NCI PDQ PR allows marrow 0-5 %, so this combination is read, not decided ...
+    assert not any("cr_cr_marrow_md" in item for item in result.not_confirmed)
+    # ... but whether MD from > 5 % is itself a response is a decision, and is flagged.
+    assert "decisions.minimal_disease_in_overall (decision)" in result.not_confirmed
 
 
 def test_not_evaluable_component_makes_the_overall_not_evaluable_unless_pd() -> None:
@@ -105,12 +107,22 @@ def test_every_result_carries_its_rule_and_the_unconfirmed_flag() -> None:
     )
     data = result.to_dict()
     assert data["overall"]["rule"] == "overall_pr"
-    assert data["overall"]["confirmed"] is False
-    assert "rules.overall_pr (unconfirmed)" in data["overall"]["not_confirmed"]
+    # Primary PR, MIBG PR and marrow CR rest only on what was read (NCI PDQ): confirmed.
+    assert data["overall"]["confirmed"] is True
+    assert data["overall"]["not_confirmed"] == []
     for part in data["components"]:
         assert part["rule"]
-        assert isinstance(part["confirmed"], bool)
+        assert part["confirmed"] is True
     assert any("partly unconfirmed" in note for note in data["notes"])
+
+
+def test_an_unconfirmed_component_makes_the_overall_unconfirmed() -> None:
+    doc = document(primary=primary("100", "120"), metastases=METASTASES[R.PR], marrow=MARROW["CR"])
+    result = evaluate_inrc(doc)
+    assert result.overall is Response.PD
+    assert not result.confirmed
+    assert "thresholds.pd_increase (unconfirmed)" in result.not_confirmed
+    assert "unconfirmed: " in result.confirmation
 
 
 # --- properties ---------------------------------------------------------------------------------

@@ -109,6 +109,8 @@ class MarrowIn(_Strict):
     baseline_percent: Decimal | None = Field(default=None, ge=0, le=100)
     percent: Decimal | None = Field(default=None, ge=0, le=100)
     method: str | None = None
+    # INRC CR asks for no tumour in two biopsies and two aspirates taken at one time point.
+    two_biopsies_two_aspirates: bool | None = None
 
 
 class InrcAssessment(_Strict):

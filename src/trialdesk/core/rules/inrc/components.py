@@ -105,10 +105,18 @@ def _ratio(now: Decimal, reference: Decimal) -> Decimal | None:
     return None if reference == _ZERO else now / reference
 
 
-def _progressed(now: Decimal, nadir: Decimal, t: InrcTables) -> bool:
-    """> 20 % above the nadir and >= 5 mm larger (both thresholds from the table)."""
+_TWENTY_PERCENT = Decimal("0.20")
+
+
+def _progressed(now: Decimal, nadir: Decimal, t: InrcTables, b: _Builder) -> bool:
+    """>= 20 % above the nadir and >= 5 mm larger (both thresholds from the table)."""
     rise = now - nadir
     relative = _ratio(rise, nadir)
+    if relative is not None and compare(relative, _TWENTY_PERCENT) == 0 and rise >= 5:
+        b.review.append(
+            "exactly +20 % over the nadir: PD as the NCI PDQ reads ('by 20 %'); the recalled "
+            "Park 2017 table said '> 20 %' (SD). Check against the article."
+        )
     grew_enough = t["pd_increase"].met_by(relative) if relative is not None else rise > _ZERO
     return grew_enough and t["pd_absolute_mm"].met_by(rise)
 
@@ -145,9 +153,9 @@ def evaluate_primary(primary: PrimaryIn | None, tables: InrcTables) -> Component
     change = _ratio(now - baseline, baseline)
     b.evidence["change_from_baseline"] = None if change is None else f"{change:.4f}"
     b.evidence["change_from_nadir_mm"] = _text(now - nadir)
-    if _progressed(now, nadir, tables):
+    if _progressed(now, nadir, tables, b):
         return b.done(
-            Response.PD, "primary_pd", f"LD {now} mm vs smallest {nadir} mm: > 20 % and >= 5 mm"
+            Response.PD, "primary_pd", f"LD {now} mm vs smallest {nadir} mm: >= 20 % and >= 5 mm"
         )
     if tables["primary_cr_max_mm"].met_by(now):
         if primary.uptake == "resolved":
@@ -159,13 +167,11 @@ def evaluate_primary(primary: PrimaryIn | None, tables: InrcTables) -> Component
             "CR needs MIBG/FDG uptake at the primary completely resolved"
         )
     if _shrunk(now, baseline, tables):
+        shrank = f"LD {baseline} -> {now} mm (>= 30 % smaller)"
         if primary.uptake == "increased":
-            b.review.append("LD shrank >= 30 % but uptake at the primary increased: not PR")
-        elif primary.uptake is None:
-            b.review.append("uptake at the primary not reported; PR assumed it did not increase")
-            return b.done(Response.PR, "primary_pr", f"LD {baseline} -> {now} mm (>= 30 % smaller)")
-        else:
-            return b.done(Response.PR, "primary_pr", f"LD {baseline} -> {now} mm (>= 30 % smaller)")
+            b.review.append("LD shrank >= 30 % but uptake at the primary increased")
+            return b.done(Response.SD, "primary_sd_uptake_increased", shrank, "uptake increased")
+        return b.done(Response.PR, "primary_pr", shrank)
     return b.done(Response.SD, "primary_sd", f"LD {baseline} -> {now} mm: neither PR nor PD")
 
 
@@ -246,11 +252,11 @@ def _soft_tissue(
         return Response.SD, "metastases_sd", "non-target soft-tissue disease only"
     if now is None:
         return Response.NE, "metastases_ne", "soft-tissue sum of diameters not measured"
-    if _progressed(now, nadir, t):
+    if _progressed(now, nadir, t, b):
         return (
             Response.PD,
             "metastases_pd_soft_tissue",
-            f"soft-tissue sum {now} mm vs smallest {nadir} mm: > 20 % and >= 5 mm",
+            f"soft-tissue sum {now} mm vs smallest {nadir} mm: >= 20 % and >= 5 mm",
         )
     if soft.all_lesions_below_10_mm and soft.uptake == "resolved":
         return Response.CR, "metastases_cr", "every soft-tissue lesion < 10 mm, uptake resolved"
@@ -322,13 +328,29 @@ def evaluate_marrow(marrow: MarrowIn | None, tables: InrcTables) -> ComponentRes
     if base == _ZERO:
         if now == _ZERO:
             return b.done(Response.NI, "marrow_ni", "no tumour in the marrow, before or now")
-        if not md_cut.met_by(now):
-            return b.done(Response.PD, "marrow_pd_new", f"0 % -> {now} % (> 5 %)")
-        return b.done(Response.MD, "marrow_md", f"0 % -> {now} % (new, <= 5 %)")
+        if tables["marrow_pd_new_min_percent"].met_by(now):
+            if compare(now, tables["marrow_pd_new_min_percent"].value) == 0:
+                b.review.append(
+                    "exactly 5 % from a negative marrow: PD as the NCI PDQ reads ('at least 5 %'); "
+                    "the recalled Park 2017 table said '> 5 %' (MD). Check against the article."
+                )
+            return b.done(Response.PD, "marrow_pd_new", f"0 % -> {now} % (>= 5 %)")
+        return b.done(Response.MD, "marrow_md", f"0 % -> {now} % (new, < 5 %)")
     if now == _ZERO:
+        if not marrow.two_biopsies_two_aspirates:
+            b.review.append(
+                "marrow CR needs no tumour in two biopsies and two aspirates at one time point "
+                "(NCI PDQ); confirm the sampling"
+            )
         return b.done(Response.CR, "marrow_cr", f"{base} % -> 0 %")
-    if tables["marrow_pd_fold"].met_by(now / base) and tables["marrow_pd_min_percent"].met_by(now):
-        return b.done(Response.PD, "marrow_pd_rise", f"{base} % -> {now} % (> 2 x and > 20 %)")
+    fold = now / base
+    if tables["marrow_pd_fold"].met_by(fold) and tables["marrow_pd_min_percent"].met_by(now):
+        if compare(fold, tables["marrow_pd_fold"].value) == 0:
+            b.review.append(
+                "exactly twice the baseline: PD as the NCI PDQ reads ('increases twofold'); the "
+                "recalled Park 2017 table said 'more than 2-fold'. Check against the article."
+            )
+        return b.done(Response.PD, "marrow_pd_rise", f"{base} % -> {now} % (>= 2 x and > 20 %)")
     if md_cut.met_by(now):
         improved = not md_cut.met_by(base)
         high = tables["marrow_pd_min_percent"].met_by(base)

@@ -1,8 +1,8 @@
 """INRC 2017 overall response of one reassessment: the three components combined.
 
-Park 2017 Table 5 (the overall table) could not be read, so the combination below follows the
-recalled wording (clinical-rules.md §3.4) plus the decisions in docs/decisions/response.md. Every
-result says which rule decided it and lists the items behind it that are not confirmed.
+Park 2017 Table 5 could not be read; the combination below follows the overall criteria as the
+NCI PDQ summary states them (CR, PR, MR, SD, PD), plus the decisions in docs/decisions/response.md.
+Every result says which rule decided it and lists the items behind it that are not confirmed.
 """
 
 from __future__ import annotations
@@ -23,6 +23,9 @@ from trialdesk.core.rules.inrc.components import (
 from trialdesk.core.rules.inrc.tables import InrcTables, inrc_tables
 
 __all__ = ["InrcResult", "combine", "evaluate_inrc"]
+
+# Overall responses that the minimal-disease decision can change (docs/decisions/response.md).
+_MD_MATTERS = frozenset({Response.PR, Response.MR, Response.SD})
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,8 +87,12 @@ def evaluate_inrc(
         evaluate_marrow(assessment.marrow, tables),
     )
     overall, rule, reasons = combine(components)
+    decided: list[str] = []
+    md = tables.decisions["minimal_disease_in_overall"]
+    if overall in _MD_MATTERS and any(c.response is Response.MD for c in components):
+        decided.append(f"decisions.{md.name} ({md.status})")
     not_confirmed = _unique(
-        (*tables.basis(rule), *(item for c in components for item in c.not_confirmed))
+        (*tables.basis(rule), *decided, *(item for c in components for item in c.not_confirmed))
     )
     return InrcResult(
         subject=assessment.subject,
@@ -141,7 +148,7 @@ def _notes(components: tuple[ComponentResult, ...], tables: InrcTables) -> tuple
     notes = [f"{c.name}: {line}" for c in components for line in c.review]
     notes.append(
         f"{tables.version}: {tables.confirmation_status}. Any result with 'confirmed': false "
-        "depends on rules recalled from Park 2017 Tables 2-5 or on TrialDesk decisions; have a "
+        "depends on an unconfirmed threshold or on a TrialDesk decision; have a "
         "clinician check it (docs/clinical-rules/inrc.md)."
     )
     return tuple(notes)

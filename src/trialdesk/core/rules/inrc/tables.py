@@ -32,6 +32,7 @@ _THRESHOLDS = (
     "mibg_pd_relative_min",
     "fdg_pr_decrease",
     "marrow_minimal_disease_max_percent",
+    "marrow_pd_new_min_percent",
     "marrow_pd_fold",
     "marrow_pd_min_percent",
 )
