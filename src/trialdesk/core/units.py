@@ -97,6 +97,8 @@ _ALIASES: dict[str, str] = {
     "{INR}": "1",
     "INR": "1",
     "{ratio}": "1",
+    "{score}": "1",  # UCUM annotation for scale scores (Lansky, Karnofsky, ECOG)
+    "{Score}": "1",
     "ratio": "1",
     "percent": "%",
     "mL/min/1.73m2": "mL/min/{1.73_m2}",
