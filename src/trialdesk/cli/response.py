@@ -249,15 +249,20 @@ def _recist_table(result: RecistResult) -> None:
             _cell(p.change_from_baseline_pct),
             _cell(p.change_from_nadir_pct),
             "" if p.target is None else str(p.target),
-            str(p.non_target),
+            _label(str(p.non_target)),
             "yes" if p.new_lesion else "no",
-            str(p.overall),
+            _label(str(p.overall)),
         )
     console.print(points)
     best = result.best_overall_response
     console.print(f"best overall response: {best.response}  ({best.rule})")
     for line in (*best.reasons, *result.warnings):
         console.print(f"  - {line}")
+
+
+def _label(code: str) -> str:
+    """RECIST's own wording for the one code that is not already a short label."""
+    return "non-CR/non-PD" if code == "NON_CR_NON_PD" else code
 
 
 def _cell(value: Decimal | None) -> str:
