@@ -4,8 +4,14 @@ db upgrade, users add, audit verify (and its alarm on a tampered row), backup an
 from __future__ import annotations
 
 import io
+import os
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -105,3 +111,71 @@ def test_audit_verify_catches_a_removed_newest_entry(
     code, _, err = run(["audit", "verify", *db], capsys)
     assert code == 1
     assert "the newest entries were removed or replaced" in err
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.slow
+def test_serve_answers_on_loopback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``trialdesk serve`` as a user runs it: a real process, a real port, the first admin
+    added with ``trialdesk users add`` (the demo seeding is tested in-process, where the
+    password hashing is cheap)."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "TRIALDESK_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}",
+        "TRIALDESK_SECRET_KEY_FILE": str(tmp_path / "secret_key"),
+    }
+    server = subprocess.Popen(
+        [str(Path(sys.executable).with_name("trialdesk")), "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        counters = None
+        while time.monotonic() < deadline and server.poll() is None:
+            try:
+                reply = httpx.get(f"http://127.0.0.1:{port}/api/v1/trial/counters", timeout=2)
+            except httpx.TransportError:
+                time.sleep(0.5)
+                continue
+            counters = reply.json()
+            break
+        assert counters is not None, "the server did not answer"
+        assert counters == {"applied": 0, "enrolled": 0, "target": 15}
+        assert (tmp_path / "secret_key").exists()
+        database_url = env["TRIALDESK_DATABASE_URL"]
+        add = ["users", "add", "--username", "admin", "--full-name", "Admin"]
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+            run(
+                [
+                    *add,
+                    "--role",
+                    "administrator",
+                    "--password-stdin",
+                    "--database-url",
+                    database_url,
+                ],
+                capsys,
+            )
+        signed = httpx.post(
+            f"http://127.0.0.1:{port}/api/v1/auth/tokens",
+            json={"username": "admin", "password": PASSWORD},
+            timeout=30,
+        )
+        assert signed.status_code == 201
+        headers = {"Authorization": f"Bearer {signed.json()['token']}"}
+        users = httpx.get(f"http://127.0.0.1:{port}/api/v1/users", headers=headers, timeout=10)
+        assert [u["username"] for u in users.json()["items"]] == ["admin"]
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=30)
+    assert "TrialDesk on http://127.0.0.1" in output

@@ -19,9 +19,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from trialdesk.errors import ConfigurationError
 
-__all__ = ["Database", "make_engine"]
+__all__ = ["READ_ONLY", "Database", "make_engine"]
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
+# Execution option for a read-only transaction (backups): on SQLite a deferred BEGIN.
+READ_ONLY = "trialdesk_read_only"
 
 
 def _sqlite_engine(url: str) -> Engine:
@@ -45,7 +47,10 @@ def _sqlite_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")  # a reader: WAL gives it a stable snapshot
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
