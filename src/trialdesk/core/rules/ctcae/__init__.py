@@ -28,10 +28,11 @@ from trialdesk.core.rules.ctcae.terminology import (
     term,
     terms_in_soc,
 )
-from trialdesk.core.rules.ctcae.vectorized import NOT_GRADABLE, grade_lab_array
+from trialdesk.core.rules.ctcae.vectorized import NOT_GRADABLE, UNDETERMINED, grade_lab_array
 
 __all__ = [
     "NOT_GRADABLE",
+    "UNDETERMINED",
     "CtcaeTerm",
     "GradeStatus",
     "LabGrade",

@@ -224,8 +224,19 @@ def _references(
     return References(low, high), notes
 
 
+def _sex(sex: Sex | str | None) -> Sex:
+    if sex is None or isinstance(sex, Sex):
+        return sex or Sex.UNKNOWN
+    try:
+        return Sex(sex.strip().casefold())
+    except ValueError:
+        raise InputError(
+            "unknown sex", where="sex", expected=", ".join(s.value for s in Sex), got=sex
+        ) from None
+
+
 def _default_interval(item: Analyte, age: Decimal, sex: Sex | str | None) -> DefaultInterval | None:
-    chosen = Sex(sex) if isinstance(sex, str) else (sex or Sex.UNKNOWN)
+    chosen = _sex(sex)
     found = default_intervals(item.id, age, chosen)
     if chosen not in (Sex.FEMALE, Sex.MALE):
         # Only a band that holds for either sex can be used without the sex.
