@@ -139,7 +139,7 @@ def test_primary_not_measured_is_not_evaluable() -> None:
         ("12", "0", Response.CR, "metastases_cr"),
         ("10", "12", Response.PD, "metastases_pd_mibg"),  # relative exactly 1.2
         ("10", "11.99", Response.SD, "metastases_sd"),
-        ("30", "36", Response.PD, "metastases_pd_mibg"),  # SIOPEN-size scores, same rule
+        ("25", "30", Response.PD, "metastases_pd_mibg"),  # 1.2 at the top of the Curie scale
     ],
 )
 def test_relative_mibg_score_cut_offs(

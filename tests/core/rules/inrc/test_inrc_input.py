@@ -49,6 +49,26 @@ def test_fdg_bone_needs_lesion_counts_not_scores() -> None:
     assert any("baseline_avid_lesions" in p.message for p in caught.value.problems)
 
 
+@pytest.mark.parametrize(
+    ("method", "score", "ok"),
+    [("mibg_curie", "30", True), ("mibg_curie", "31", False), ("mibg_siopen", "72", True),
+     ("mibg_siopen", "73", False)],
+)  # fmt: skip
+def test_mibg_scores_must_fit_their_scale(method: str, score: str, ok: bool) -> None:
+    doc = document(
+        primary={"present_at_baseline": False},
+        metastases={"bone": {"method": method, "baseline_score": score, "score": "1"}},
+        marrow={"baseline_percent": "0", "percent": "0"},
+    )
+    if ok:
+        evaluate_inrc(doc)
+    else:
+        with pytest.raises(InputError) as caught:
+            evaluate_inrc(doc)
+        assert caught.value.problems[0].where == "metastases.bone"
+        assert "scores run from 0 to" in caught.value.problems[0].message
+
+
 def test_every_rule_and_threshold_in_the_data_file_has_a_status_and_a_source() -> None:
     tables = inrc_tables()
     items = [*tables.rules.values(), *tables.decisions.values(), *tables.thresholds.values()]

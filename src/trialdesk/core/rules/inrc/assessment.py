@@ -67,6 +67,10 @@ class SoftTissueIn(_Strict):
     uptake: Uptake | None = None
 
 
+# Curie: 10 regions scored 0-3; SIOPEN: 12 skeletal segments scored 0-6 (clinical-rules.md §3).
+_MAX_SCORE = {"mibg_curie": 30, "mibg_siopen": 72}
+
+
 class BoneIn(_Strict):
     """Bone (osteomedullary) disease: MIBG score (Curie or SIOPEN) or FDG-avid lesion count."""
 
@@ -88,6 +92,10 @@ class BoneIn(_Strict):
                 raise ValueError(f"{self.method} needs baseline_score")
             if self.baseline_avid_lesions is not None or self.avid_lesions is not None:
                 raise ValueError("MIBG is scored; leave baseline_avid_lesions/avid_lesions out")
+            top = _MAX_SCORE[self.method]
+            too_high = [s for s in (self.baseline_score, self.score) if s is not None and s > top]
+            if too_high:
+                raise ValueError(f"{self.method} scores run from 0 to {top}; got {too_high[0]}")
         return self
 
 
