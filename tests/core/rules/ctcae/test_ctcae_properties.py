@@ -80,7 +80,9 @@ def _qualifier_names(analyte: str) -> list[str]:
 
 
 @st.composite
-def batches(draw: st.DrawFn) -> tuple[str, str, list[tuple[Decimal, ...]], dict[str, bool]]:
+def batches(
+    draw: st.DrawFn,
+) -> tuple[str, str, list[tuple[Decimal, ...]], dict[str, bool], bool | None]:
     analyte, unit, values, llns, ulns = draw(st.sampled_from(CASES))
     row = st.tuples(
         _dec(*values),
@@ -94,14 +96,24 @@ def batches(draw: st.DrawFn) -> tuple[str, str, list[tuple[Decimal, ...]], dict[
             st.sampled_from(_qualifier_names(analyte) or ["symptomatic"]), st.booleans()
         )
     )
-    return analyte, unit, rows, qualifiers  # type: ignore[return-value]
+    flag = draw(st.sampled_from([None, None, True, False]))  # the lab's flag on the baseline
+    return analyte, unit, rows, qualifiers, flag  # type: ignore[return-value]
 
 
-def _scalar(analyte: str, unit: str, row: tuple[Decimal | None, ...], q: dict[str, bool]) -> int:
+def _scalar(
+    analyte: str,
+    unit: str,
+    row: tuple[Decimal | None, ...],
+    q: dict[str, bool],
+    flag: bool | None,
+) -> int:
     value, lln, uln, baseline = row
     assert value is not None
     try:
-        result = grade_lab(analyte, value, unit, lln=lln, uln=uln, baseline=baseline, qualifiers=q)
+        result = grade_lab(
+            analyte, value, unit, lln=lln, uln=uln, baseline=baseline, qualifiers=q,
+            baseline_abnormal=flag,
+        )  # fmt: skip
     except ReferenceDataError:
         return UNDETERMINED
     return NOT_GRADABLE if result.grade is None else result.grade
@@ -114,15 +126,15 @@ def _column(rows: list[tuple[Decimal | None, ...]], i: int) -> np.ndarray:
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(batches())
 def test_vectorised_grades_equal_scalar_grades(
-    batch: tuple[str, str, list[tuple[Decimal | None, ...]], dict[str, bool]],
+    batch: tuple[str, str, list[tuple[Decimal | None, ...]], dict[str, bool], bool | None],
 ) -> None:
-    analyte, unit, rows, qualifiers = batch
+    analyte, unit, rows, qualifiers, flag = batch
     q = {k: v for k, v in qualifiers.items() if k in _qualifier_names(analyte)}
     vector = grade_lab_array(
         analyte, _column(rows, 0), unit, lln=_column(rows, 1), uln=_column(rows, 2),
-        baseline=_column(rows, 3), qualifiers=q, on_missing="flag",
+        baseline=_column(rows, 3), baseline_abnormal=flag, qualifiers=q, on_missing="flag",
     )  # fmt: skip
-    scalar = [_scalar(analyte, unit, row, q) for row in rows]
+    scalar = [_scalar(analyte, unit, row, q, flag) for row in rows]
     assert vector.tolist() == scalar, list(zip(rows, vector.tolist(), scalar, strict=True))
 
 

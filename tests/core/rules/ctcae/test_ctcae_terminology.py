@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from trialdesk.core.rules.ctcae import all_terms, search, system_organ_classes, term, terms_in_soc
@@ -79,3 +81,15 @@ def test_band_wording_is_quoted_from_the_nci_table(key: str, fragment: str) -> N
     nci = term(rule.term)
     assert any(fragment in band.text for band in rule.bands)
     assert any(fragment in (text or "") for text in nci.grades)
+
+
+def test_every_graded_analyte_is_in_the_catalogue_and_its_units_convert() -> None:
+    from trialdesk.core.analytes import analyte, convert
+
+    tables = grading_tables()
+    for analyte_id, keys in tables.analytes.items():
+        item = analyte(analyte_id)
+        assert item.id == analyte_id
+        for key in keys:
+            for unit in tables.terms[key].units:
+                convert(item, Decimal(1), unit)  # raises UnitError if the unit does not fit
