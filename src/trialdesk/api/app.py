@@ -36,6 +36,7 @@ from datetime import date
 
 from fastapi import APIRouter, FastAPI, Request
 
+from trialdesk.api import treatment
 from trialdesk.api.context import StudyContext
 from trialdesk.api.deps import current_actor
 from trialdesk.api.errors import install_error_handlers
@@ -74,12 +75,14 @@ ROUTERS: list[APIRouter] = [
     auth.router,
     users.router,
     subjects.router,
+    subjects.applications,
     screenings.router,
     signoff.router,
     consent.router,
     enrollment.router,
     reports.router,
     audit.router,
+    treatment.router,
 ]
 
 

@@ -24,7 +24,8 @@ from trialdesk.errors import InputError, ReferenceDataError, UnitError
 
 __all__ = ["LabSuggestion", "SuggestionKind", "suggest_adverse_events"]
 
-_LOINC = "http://loinc.org"
+# The FHIR adapter shortens system URIs ("loinc"); records built by hand may keep the URI.
+_LOINC = frozenset({"loinc", "http://loinc.org"})
 _USABLE_STATUSES = frozenset({"final", "amended", "corrected"})
 
 
@@ -67,7 +68,7 @@ class LabSuggestion:
 
 def _analyte_of(observation: ObservationRecord) -> Analyte | None:
     for coding in observation.codes:
-        if coding.system == _LOINC:
+        if coding.system in _LOINC:
             found = analyte_for_loinc(coding.code)
             if found is not None:
                 return found
