@@ -65,18 +65,25 @@ class Band:
     when: When | None
     qualifiers: tuple[tuple[str, bool], ...]
 
+    limits: frozenset[str] = frozenset()  # LLN/ULN the band needs; set by the loader
+
     def interval_in(self, unit: str) -> Interval:
         return self.intervals.get(unit) or self.intervals[""]
 
     def tokens(self) -> frozenset[str]:
-        found: set[str] = set()
-        for interval in self.intervals.values():
-            found |= interval.tokens
-        if self.measure is Measure.ULN:
-            found.add("ULN")
-        if self.measure is Measure.LLN:
-            found.add("LLN")
-        return frozenset(found)
+        """The reference limits (``LLN``/``ULN``) the band needs (computed once, on load)."""
+        return self.limits
+
+
+def _limits(intervals: Mapping[str, Interval], measure: Measure) -> frozenset[str]:
+    found: set[str] = set()
+    for interval in intervals.values():
+        found |= interval.tokens
+    if measure is Measure.ULN:
+        found.add("ULN")
+    if measure is Measure.LLN:
+        found.add("LLN")
+    return frozenset(found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,13 +199,15 @@ def _band(entry: dict[str, Any], units: tuple[str, ...], where: str) -> Band:
         raise _error("bad grade", where, expected="an integer 1..5", got=repr(grade))
     measure = _choice(Measure, entry.get("of", "value"), f"{where}.of")
     when = entry.get("when")
+    intervals = _intervals(entry["interval"], units, measure, where)
     return Band(
         grade=grade,
         text=str(entry["text"]),
-        intervals=_intervals(entry["interval"], units, measure, where),
+        intervals=intervals,
         measure=measure,
         when=None if when is None else _choice(When, when, f"{where}.when"),
         qualifiers=tuple((str(k), bool(v)) for k, v in entry.get("qualifiers", {}).items()),
+        limits=_limits(intervals, measure),
     )
 
 
