@@ -58,8 +58,13 @@ class NumericTest:
     def describe(self) -> str:
         if self.reference_limit:
             return f"{self.op} {self.number.normalize():f} × {self.reference_limit}"
-        unit = f" {self.unit}" if self.unit and self.unit != "1" else ""
+        shown = _SPELLED_OUT.get(self.unit or "", self.unit)
+        unit = f" {shown}" if shown and shown != "1" else ""
         return f"{self.op} {self.number.normalize():f}{unit}"
+
+
+# UCUM codes people misread in a sentence ("<= 18 a"): written out where a reason shows them.
+_SPELLED_OUT = {"a": "years", "mo": "months", "wk": "weeks", "d": "days"}
 
 
 @dataclass(frozen=True, slots=True)
