@@ -33,7 +33,10 @@ def test_application_to_enrollment(team: Clients) -> None:
     assert again.json()["duplicate"] is True
     assert client.get(f"{API}/trial/counters").json() == {"applied": 1, "enrolled": 0, "target": 15}
 
+    looked_up = client.get(f"{API}/applications/{code.lower()}", headers=C).json()
+    assert looked_up["contact"]["email"] == "parent@example.org"
     [subject] = client.get(f"{API}/subjects", headers=C).json()["items"]
+    assert looked_up["subject_id"] == subject["id"]
     sid = subject["id"]
     assert subject["status"] == "candidate"
     assert subject["source"] == "application"

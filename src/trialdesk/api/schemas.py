@@ -9,6 +9,7 @@ from typing import Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "ApplicationDetailOut",
     "ApplicationIn",
     "ApplicationOut",
     "AuditEntryOut",
@@ -130,6 +131,19 @@ class ApplicationOut(Out):
     reference_code: str
     duplicate: bool
     message: str
+
+
+class ApplicationDetailOut(Out):
+    """An application as the study team sees it (contact details included: staff only)."""
+
+    reference_code: str
+    subject_id: str
+    duplicate_of: str | None
+    language: str
+    answers: dict[str, Any]
+    contact: dict[str, Any]
+    consent_to_contact: bool
+    submitted_at: datetime
 
 
 class SubjectIn(Strict):

@@ -8,10 +8,18 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from trialdesk.api.deps import Paging, SignedIn, Study
-from trialdesk.api.schemas import EndParticipationIn, Page, SubjectIn, SubjectOut, SubjectUpdateIn
+from trialdesk.api.schemas import (
+    ApplicationDetailOut,
+    EndParticipationIn,
+    Page,
+    SubjectIn,
+    SubjectOut,
+    SubjectUpdateIn,
+)
 from trialdesk.core.study.states import SubjectStatus
 from trialdesk.errors import AccessDeniedError
 from trialdesk.service.access import Permission, require
+from trialdesk.service.applications import get_application
 from trialdesk.service.subjects import (
     end_participation,
     get_subject,
@@ -21,6 +29,7 @@ from trialdesk.service.subjects import (
 )
 
 router = APIRouter(prefix="/subjects", tags=["subjects"])
+applications = APIRouter(tags=["subjects"])
 
 StatusFilter = Annotated[SubjectStatus | None, Query(alias="status")]
 
@@ -68,6 +77,18 @@ def add_subject(body: SubjectIn, actor: SignedIn, study: Study) -> SubjectOut:
             notes=body.notes,
         )
         return SubjectOut.model_validate(subject)
+
+
+@applications.get(
+    "/applications/{reference_code}",
+    response_model=ApplicationDetailOut,
+    summary="Look up a family's application by the reference code they quote",
+)
+def read_application(reference_code: str, actor: SignedIn, study: Study) -> ApplicationDetailOut:
+    with study.database.transaction() as session:
+        row = get_application(session, actor, reference_code.strip().upper())
+        get_subject(session, actor, row.subject_id)  # site scoping
+        return ApplicationDetailOut.model_validate(row)
 
 
 @router.get("/{subject_id}", response_model=SubjectOut, summary="One subject")
