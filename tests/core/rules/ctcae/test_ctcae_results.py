@@ -70,6 +70,11 @@ def test_bad_numbers_units_and_ranges_are_input_errors() -> None:
         grade_lab("ALT", "130", "mmol/L", uln="40")
     with pytest.raises(InputError, match="lower limit"):
         grade_lab("Na", "130", "mmol/L", lln="145", uln="135")
+    with pytest.raises(InputError, match="negative"):
+        grade_lab("ANC", "-0.1", "10*9/L", lln="1.5")
+    with pytest.raises(InputError, match="negative"):
+        grade_lab_array("ANC", [1.0, -0.1], "10*9/L", lln=1.5)
+    assert grade_lab("temperature", "-1", "Cel").grade == 0  # temperatures are signed
     with pytest.raises(InputError, match="unknown qualifier"):
         grade_lab("K", "3.1", "mmol/L", lln="3.5", qualifiers={"symptomatc": True})
 

@@ -38,9 +38,17 @@ from trialdesk.core.rules.ctcae.term_grader import (
 from trialdesk.core.units import canonical_unit, compare
 from trialdesk.errors import InputError, ReferenceDataError
 
-__all__ = ["Number", "gradable_analytes", "grade_lab", "parse_qualifiers", "to_decimal"]
+__all__ = [
+    "SIGNED_ANALYTES",
+    "Number",
+    "gradable_analytes",
+    "grade_lab",
+    "parse_qualifiers",
+    "to_decimal",
+]
 
 Number = Decimal | int | float | str
+SIGNED_ANALYTES = frozenset({"temperature"})  # every other graded quantity is >= 0
 BASELINE_MEASURES = frozenset(
     {Measure.BASELINE, Measure.DROP_FROM_BASELINE, Measure.FALL_FROM_BASELINE}
 )
@@ -84,6 +92,13 @@ def grade_lab(
     """
     ctx = grading_context(analyte, unit, qualifiers=qualifiers, term=term)
     x = to_decimal(value, where="value")
+    if x < 0 and ctx.analyte.id not in SIGNED_ANALYTES:
+        raise InputError(
+            f"a {ctx.analyte.name} result cannot be negative",
+            where="value",
+            expected="a number >= 0",
+            got=str(value),
+        )
     refs, notes = _references(ctx.analyte, ctx.unit, lln, uln, range_unit, age_years, sex)
     if baseline is not None:
         refs = References(

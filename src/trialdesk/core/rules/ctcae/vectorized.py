@@ -23,9 +23,10 @@ import numpy.typing as npt
 from trialdesk.core.analytes import Analyte
 from trialdesk.core.analytes import convert as convert_analyte
 from trialdesk.core.rules.ctcae.context import allowed_answers, grading_context
+from trialdesk.core.rules.ctcae.grading import SIGNED_ANALYTES
 from trialdesk.core.rules.ctcae.intervals import Measure
 from trialdesk.core.rules.ctcae.tables import Band, Direction, TermRule, When
-from trialdesk.errors import ReferenceDataError
+from trialdesk.errors import InputError, ReferenceDataError
 
 __all__ = ["NOT_GRADABLE", "UNDETERMINED", "grade_lab_array"]
 
@@ -55,6 +56,13 @@ def grade_lab_array(
     """CTCAE grades (0-4) of ``values``; see the module docstring for the sentinels."""
     ctx = grading_context(analyte, unit, qualifiers=qualifiers, term=term)
     x = np.asarray(values, dtype=np.float64)
+    if ctx.analyte.id not in SIGNED_ANALYTES and bool((x < 0).any()):
+        raise InputError(
+            f"a {ctx.analyte.name} result cannot be negative",
+            where=f"row {int(np.flatnonzero((x < 0).ravel())[0])}",
+            expected="numbers >= 0",
+            got=str(float(x[x < 0][0])),
+        )
     refs = [_array(r, x.shape) for r in (lln, uln, baseline)]
     flags = None if baseline_abnormal is None else np.broadcast_to(baseline_abnormal, x.shape)
     gradable = [rule for rule in ctx.terms if rule.gradable]
