@@ -2,6 +2,7 @@
 
     trialdesk synth patients --count 100 --seed 7 --out patients/          # one Bundle per patient
     trialdesk synth patients --count 10000 --seed 7 --out cohort.ndjson    # bulk-export style
+    trialdesk synth population --patients 10000 --seed 7 --out omop/       # OMOP Parquet tables
 
 Other synthetic generators join this group as commands of ``synth_app``.
 """
@@ -85,3 +86,21 @@ def _write_folder(bundles: Iterable[dict[str, Any]], out: Path) -> None:
     for bundle in bundles:
         pid = bundle["entry"][0]["resource"]["id"]
         (out / f"{pid}.json").write_bytes(orjson.dumps(bundle, option=orjson.OPT_INDENT_2))
+
+
+@synth_app.command("population")
+def population(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the OMOP Parquet tables.")],
+    patients: Annotated[
+        int, typer.Option("--patients", "-n", min=1, help="How many people.")
+    ] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Same seed, same population.")] = 0,
+    as_of: Annotated[
+        str, typer.Option("--as-of", help="Date the labs are recent to (YYYY-MM-DD).")
+    ] = "2026-06-01",
+) -> None:
+    """A synthetic paediatric-oncology population as OMOP CDM v5.4 Parquet tables."""
+    from trialdesk.synth.population import synth_population, write_population
+
+    write_population(synth_population(patients, seed, _date(as_of)), out)
+    typer.echo(f"Wrote {patients} synthetic people (OMOP CDM v5.4 Parquet) to {out}")

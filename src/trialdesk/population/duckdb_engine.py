@@ -41,7 +41,7 @@ class DuckDBEngine(PopulationEngine):
         self._db.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {duckdb_sql}")
 
     def fetch(self, duckdb_sql: str) -> pa.Table:
-        return self._db.sql(duckdb_sql).fetch_arrow_table()
+        return self._db.sql(duckdb_sql).to_arrow_table()
 
     def close(self) -> None:
         self._db.close()

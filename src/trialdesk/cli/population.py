@@ -1,0 +1,111 @@
+"""``trialdesk population screen``: every person of an OMOP folder against a trial, in SQL.
+
+    trialdesk population screen --trial NCT06948994 --as-of 2026-06-01 --data omop/ \\
+        --engine duckdb --out results.parquet
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from trialdesk import load_protocol
+from trialdesk.errors import InputError
+from trialdesk.population import ENGINES, engine_for
+from trialdesk.population.result import PopulationResult
+
+__all__ = ["population_app", "register"]
+
+population_app = typer.Typer(
+    name="population",
+    help="Screen whole populations (OMOP CDM tables) with SQL engines.",
+    no_args_is_help=True,
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(population_app, name="population")
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(
+            "bad --as-of date", where="--as-of", expected="YYYY-MM-DD", got=text
+        ) from None
+
+
+@population_app.command("screen")
+def screen_population(
+    data: Annotated[Path, typer.Option("--data", help="Folder of OMOP tables (.parquet or .csv).")],
+    out: Annotated[Path, typer.Option("--out", help="Results: one row per person and criterion.")],
+    trial: Annotated[str, typer.Option("--trial", help="Bundled NCT id or a protocol file.")] = (
+        "NCT06948994"
+    ),
+    as_of: Annotated[str, typer.Option("--as-of", help="Screening date YYYY-MM-DD.")] = (
+        date.today().isoformat()
+    ),
+    engine: Annotated[str, typer.Option("--engine", help=" | ".join(ENGINES))] = "duckdb",
+    postgres_url: Annotated[
+        str | None, typer.Option("--postgres-url", help="postgresql://user@host:5432/db")
+    ] = None,
+    spark_master: Annotated[
+        str | None,
+        typer.Option("--spark-master", help="local[2] (default), spark://host:7077 or sc://host"),
+    ] = None,
+    fallback: Annotated[
+        str,
+        typer.Option(
+            "--fallback",
+            help="Criteria not compiled to SQL: python (exact, per person) or review (fast).",
+        ),
+    ] = "python",
+) -> None:
+    """Screen every person in an OMOP folder; summary: counts per verdict and attrition funnel."""
+    protocol = load_protocol(trial)
+    day = _day(as_of)
+    runner = engine_for(engine, url=postgres_url, master=spark_master)
+    console = Console(stderr=True)
+    try:
+        with Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console
+        ) as progress:
+            task = progress.add_task("starting", total=None)
+            result = runner.screen(
+                protocol,
+                data,
+                day,
+                fallback=fallback,
+                progress=lambda step: progress.update(task, description=step),
+            )
+    finally:
+        runner.close()
+    result.write(out)
+    _summary(result, out)
+
+
+def _summary(result: PopulationResult, out: Path) -> None:
+    console = Console()
+    counts = result.verdict_counts()
+    total = sum(counts.values())
+    verdicts = Table(title=f"{result.trial} as of {result.as_of} ({result.engine}): {total} people")
+    verdicts.add_column("verdict")
+    verdicts.add_column("people", justify="right")
+    for verdict, count in counts.items():
+        verdicts.add_row(verdict, str(count))
+    console.print(verdicts)
+    funnel = Table(title="Attrition funnel: people not excluded after each criterion")
+    for name in ("criterion", "kind", "evaluated by", "remaining"):
+        funnel.add_column(name, justify="right" if name == "remaining" else "left")
+    by = {cid: (kind, how) for cid, kind, how in result.criteria}
+    for cid, remaining in result.funnel():
+        funnel.add_row(cid, by[cid][0], by[cid][1], str(remaining))
+    console.print(funnel)
+    console.print(f"Wrote {len(result.rows)} rows to {out}")
