@@ -9,7 +9,7 @@ Secrets (password hashes, token hashes) are never written to the trail.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -26,6 +26,7 @@ from trialdesk.service.storage.types import utcnow
 __all__ = [
     "AuditReport",
     "canonical_json",
+    "check_chain",
     "entries",
     "entry_hash",
     "record",
@@ -143,6 +144,11 @@ class AuditReport:
     @property
     def intact(self) -> bool:
         return not self.problems
+
+
+def check_chain(entries: Iterable[AuditEntryRow]) -> tuple[list[Problem], int, str]:
+    """Every break in a run of entries (in ``seq`` order), the last seq and the last hash."""
+    return _entry_problems(iter(entries))
 
 
 def _entry_problems(entries: Iterator[AuditEntryRow]) -> tuple[list[Problem], int, str]:
