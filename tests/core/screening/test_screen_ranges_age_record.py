@@ -236,3 +236,34 @@ def test_missing_data_never_passes(run: Screen) -> None:
     passed = {c.id for c in result.criteria if c.status is Status.PASS}
     assert passed == {"inc-age"}  # age is known from the Patient itself
     assert result.verdict is Verdict.INCOMPLETE
+
+
+@pytest.mark.parametrize(
+    ("criterion", "resource"),
+    [
+        ("exc-organ-transplant", {"resourceType": "Procedure", "status": "completed", "code": {"coding": [{"system": "http://snomed.info/sct", "code": "70536003"}]}, "performedDateTime": "2020-01-01"}),
+        ("exc-infection-immunosuppression", {"resourceType": "MedicationStatement", "status": "active", "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": "L04AD01"}]}, "effectivePeriod": {"start": "2026-05-01"}}),
+        ("inc-measurable-lesion", None),
+    ],
+)  # fmt: skip
+def test_unknown_modifier_on_procedures_medications_and_lesions_is_review(
+    run: Screen, criterion: str, resource: dict[str, Any] | None
+) -> None:
+    from trialdesk.testing.patients import eligible_relapsed
+
+    if resource is None:
+        builder = eligible_relapsed()
+        lesion = next(r for r in builder.resources if "21889-1" in str(r))
+        lesion.update(_MODIFIER)
+    else:
+        builder = eligible_maintenance()
+        builder.resources.append(
+            {"id": "modified", "subject": builder.subject, **resource, **_MODIFIER}
+        )
+    assert run(builder).criterion(criterion).status is Status.REVIEW
+
+
+def test_unknown_modifier_on_the_patient_makes_age_review(run: Screen) -> None:
+    builder = eligible_maintenance()
+    builder.resources[0].update(_MODIFIER)
+    assert run(builder).criterion("inc-age").status is Status.REVIEW

@@ -17,7 +17,7 @@ from trialdesk.core.i18n import Message
 from trialdesk.core.protocol.protocol import Protocol
 from trialdesk.core.record import PatientRecord
 from trialdesk.core.screening.context import Context
-from trialdesk.core.screening.evaluators import findings, history, measurements, patient
+from trialdesk.core.screening.evaluators import findings, history, lesions, measurements, patient
 from trialdesk.core.screening.outcome import Outcome, Truth, combine_all, combine_any, negate
 from trialdesk.core.screening.result import CriterionResult, ScreeningResult, Status, verdict_of
 
@@ -188,5 +188,5 @@ _DISPATCH: dict[type, Evaluator] = {
     a.TestResultCheck: _simple(findings.evaluate_test_result),
     a.LifeExpectancyCheck: _simple(findings.evaluate_life_expectancy),
     a.PerformanceCheck: _simple(findings.evaluate_performance),
-    a.MeasurableLesionsCheck: _simple(findings.evaluate_lesions),
+    a.MeasurableLesionsCheck: _simple(lesions.evaluate_lesions),
 }

@@ -1,5 +1,5 @@
 """Coded observations: disease status, treatment phase, risk group, findings, attestations,
-qualitative tests, life expectancy, performance status and RECIST-measurable lesions.
+qualitative tests, life expectancy, performance status (RECIST-measurable lesions are in ``lesions``).
 
 The codes each reads are in docs/input-contract.md; local concepts use TrialDesk code systems
 (``trialdesk-clinical``, ``trialdesk-attestation``) until a standard code exists.
@@ -14,14 +14,12 @@ from trialdesk.core.criteria.ast import (
     CodedStatusCheck,
     FindingCheck,
     LifeExpectancyCheck,
-    MeasurableLesionsCheck,
     PerformanceCheck,
     TestResultCheck,
 )
 from trialdesk.core.durations import Duration
 from trialdesk.core.i18n import Message
 from trialdesk.core.record import Coding, ObservationRecord, Quantity
-from trialdesk.core.rules.recist import Lesion, assess_measurability
 from trialdesk.core.screening.context import Context
 from trialdesk.core.screening.evaluators.measurements import holds, latest_in_window
 from trialdesk.core.screening.outcome import Outcome, Truth
@@ -33,7 +31,6 @@ __all__ = [
     "evaluate_attestation",
     "evaluate_coded_status",
     "evaluate_finding",
-    "evaluate_lesions",
     "evaluate_life_expectancy",
     "evaluate_performance",
     "evaluate_test_result",
@@ -59,7 +56,6 @@ _NEGATIVE = {
     "260385009",
     "131194007",
 }
-_TUMOUR_SIZE = (("loinc", "21889-1"), ("loinc", "33728-7"))
 _PERFORMANCE = {
     "lansky": (CLINICAL, "lansky"),
     "karnofsky": (CLINICAL, "karnofsky"),
@@ -340,108 +336,11 @@ def evaluate_performance(node: PerformanceCheck, ctx: Context) -> Outcome:
     evidence = _evidence(
         "performance", scale.capitalize(), observation, f"{score}", ctx, threshold=tests
     )
+    if (review := _modifier_review(observation, evidence)) is not None:
+        return review
     met = all(holds(score, t.op, t.number) for t in node.tests)
     return Outcome.of(
         Truth.TRUE if met else Truth.FALSE,
         M("performance.is", scale=scale, score=f"{score}", test=tests),
         evidence,
-    )
-
-
-def _lesion_of(observation: ObservationRecord) -> Lesion:
-    longest = observation.value.value if isinstance(observation.value, Quantity) else None
-    if isinstance(observation.value, Quantity) and observation.value.unit != "mm":
-        longest = convert(observation.value.value, observation.value.unit, "mm")
-    parts: dict[str, object] = {}
-    for component in observation.components:
-        for coding in component.codes:
-            if coding.system == CLINICAL:
-                parts[coding.code] = component.value
-    short = parts.get("short-axis")
-    thickness = parts.get("slice-thickness")
-    method = observation.method[0].code if observation.method else "other"
-    return Lesion(
-        longest_diameter_mm=longest,
-        short_axis_mm=convert(short.value, short.unit, "mm")
-        if isinstance(short, Quantity)
-        else None,
-        is_nodal=parts.get("lesion-nodal") is True,
-        method=_METHODS.get(method.casefold(), method),
-        slice_thickness_mm=convert(thickness.value, thickness.unit, "mm")
-        if isinstance(thickness, Quantity)
-        else None,
-        previously_irradiated=parts.get("previously-irradiated") is True,
-        id=observation.ref.id,
-    )
-
-
-_METHODS = {
-    "77477000": "CT",
-    "113091000": "MRI",
-    "ct": "CT",
-    "mri": "MRI",
-    "caliper": "caliper",
-    "xray": "xray",
-    "x-ray": "xray",
-    "pet": "PET",
-    "ultrasound": "ultrasound",
-    "bone-scan": "bone_scan",
-}
-
-
-def evaluate_lesions(node: MeasurableLesionsCheck, ctx: Context) -> Outcome:
-    window = node.window or ctx.window("imaging")
-    start = window.before(ctx.as_of)
-    scans = [
-        o
-        for o in ctx.index.observations(_TUMOUR_SIZE)
-        if o.effective is not None
-        and not ctx.in_future(o.effective)
-        and o.status in ("final", "amended", "corrected")
-    ]
-    recent = [o for o in scans if o.effective is not None and o.effective.earliest >= start]
-    if not recent:
-        return Outcome.unknown(
-            M("lesions.missing", window=str(window)), M("lesions.need", window=str(window))
-        )
-    evidence, measurable, undetermined = [], 0, 0
-    for observation in recent:
-        try:
-            verdict = assess_measurability(_lesion_of(observation))
-        except TrialDeskError as exc:
-            evidence.append(
-                _evidence("lesion", "Tumour lesion", observation, None, ctx, note=exc.message)
-            )
-            undetermined += 1
-            continue
-        measurable += verdict.measurable is True
-        undetermined += verdict.measurable is None
-        evidence.append(
-            _evidence(
-                "lesion",
-                "Tumour lesion",
-                observation,
-                f"{verdict.measured_mm} mm" if verdict.measured_mm is not None else None,
-                ctx,
-                threshold=f">= {verdict.threshold_mm} mm"
-                if verdict.threshold_mm is not None
-                else None,
-                note=f"{verdict.category.value}: {verdict.reason} ({verdict.rule})",
-            )
-        )
-    count = Decimal(measurable)
-    tests = " and ".join(t.describe() for t in node.tests)
-    met = all(holds(count, t.op, t.number) for t in node.tests)
-    if not met and undetermined:
-        return Outcome(
-            Truth.UNKNOWN,
-            evidence,
-            [M("lesions.undetermined", count=measurable, undetermined=undetermined)],
-            [M("lesions.need_details")],
-            no_data=True,
-        )
-    return Outcome(
-        Truth.TRUE if met else Truth.FALSE,
-        evidence,
-        [M("lesions.count", count=measurable, test=tests)],
     )

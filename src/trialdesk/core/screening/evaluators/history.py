@@ -28,6 +28,18 @@ _TENTATIVE = {"unconfirmed", "provisional", "differential"}
 _ACTIVE_MEDICATION = {"active", "in-progress", "on-hold", "intended"}
 
 
+def _modifier_review(
+    modified: list[tuple[str, tuple[str, ...]]], evidence: list[Evidence]
+) -> Outcome:
+    """A matching resource whose meaning an unknown modifierExtension may change: review."""
+    resource, urls = modified[0]
+    return Outcome.review(
+        M("record.unknown_modifier", resource=resource, urls=", ".join(urls)),
+        M("record.modifier_need"),
+        *evidence,
+    )
+
+
 def _date(when: FuzzyDate | None) -> str | None:
     return str(when) if when is not None else None
 
@@ -107,6 +119,7 @@ def _condition_evidence(condition: ConditionRecord, code: str, title: str) -> Ev
 def evaluate_procedure(node: ProcedureCheck, ctx: Context, favourable: Truth | None) -> Outcome:
     start = node.window.before(ctx.as_of) if node.window else None
     evidence = []
+    modified: list[tuple[str, tuple[str, ...]]] = []
     for procedure in ctx.record.procedures:
         coding = node.codes.matches(procedure.codes)
         if coding is None or procedure.status not in ("completed", "in-progress", "unknown"):
@@ -119,6 +132,8 @@ def evaluate_procedure(node: ProcedureCheck, ctx: Context, favourable: Truth | N
             and procedure.performed.latest < start
         ):
             continue
+        if procedure.unknown_modifiers:
+            modified.append((str(procedure.ref), procedure.unknown_modifiers))
         evidence.append(
             Evidence(
                 "procedure",
@@ -139,12 +154,15 @@ def evaluate_procedure(node: ProcedureCheck, ctx: Context, favourable: Truth | N
         if truth is Truth.UNKNOWN:
             return Outcome.unknown(M("procedure.not_recorded", what=node.codes.title), message)
         return Outcome.of(truth, message)
+    if modified:
+        return _modifier_review(modified, evidence)
     return Outcome.of(Truth.TRUE, M("procedure.found", what=node.codes.title), *evidence)
 
 
 def evaluate_medication(node: MedicationCheck, ctx: Context, favourable: Truth | None) -> Outcome:
     start = node.window.before(ctx.as_of) if node.window else None
     evidence = []
+    modified: list[tuple[str, tuple[str, ...]]] = []
     for medication in ctx.record.medications:
         coding = node.codes.matches(medication.codes)
         if coding is None or (
@@ -154,6 +172,8 @@ def evaluate_medication(node: MedicationCheck, ctx: Context, favourable: Truth |
             continue
         if not _medication_in_scope(medication, node.status, start, ctx):
             continue
+        if medication.unknown_modifiers:
+            modified.append((str(medication.ref), medication.unknown_modifiers))
         evidence.append(
             Evidence(
                 "medication",
@@ -174,6 +194,8 @@ def evaluate_medication(node: MedicationCheck, ctx: Context, favourable: Truth |
         if truth is Truth.UNKNOWN:
             return Outcome.unknown(M("medication.not_recorded", what=node.codes.title), message)
         return Outcome.of(truth, message)
+    if modified:
+        return _modifier_review(modified, evidence)
     return Outcome.of(Truth.TRUE, M("medication.found", what=node.codes.title), *evidence)
 
 
@@ -192,6 +214,7 @@ def _medication_in_scope(
 
 def evaluate_allergy(node: AllergyCheck, ctx: Context, favourable: Truth | None) -> Outcome:
     evidence = []
+    modified: list[tuple[str, tuple[str, ...]]] = []
     for allergy in ctx.record.allergies:
         if allergy.clinical_status not in (None, "active") or allergy.verification_status in (
             "refuted",
@@ -202,6 +225,8 @@ def evaluate_allergy(node: AllergyCheck, ctx: Context, favourable: Truth | None)
             continue
         if node.criticality is not None and allergy.criticality != node.criticality:
             continue
+        if allergy.unknown_modifiers:
+            modified.append((str(allergy.ref), allergy.unknown_modifiers))
         label = allergy.codes[0].display or allergy.codes[0].code if allergy.codes else "allergy"
         evidence.append(
             Evidence(
@@ -221,4 +246,6 @@ def evaluate_allergy(node: AllergyCheck, ctx: Context, favourable: Truth | None)
         if truth is Truth.UNKNOWN:
             return Outcome.unknown(M("allergy.not_recorded", what=what), message)
         return Outcome.of(truth, message)
+    if modified:
+        return _modifier_review(modified, evidence)
     return Outcome.of(Truth.TRUE, M("allergy.found", what=what), *evidence)

@@ -67,6 +67,16 @@ def evaluate_age(node: AgeCheck, ctx: Context) -> Outcome:
         note=f"born {birth}; completed {label} on the as-of date",
         source_file=ctx.record.patient.ref.file,
     )
+    if ctx.record.patient.unknown_modifiers:
+        return Outcome.review(
+            M(
+                "record.unknown_modifier",
+                resource=str(ctx.record.patient.ref),
+                urls=", ".join(ctx.record.patient.unknown_modifiers),
+            ),
+            M("record.modifier_need"),
+            evidence,
+        )
     if len(answers) > 1:
         return Outcome(
             Truth.UNKNOWN,
