@@ -135,3 +135,9 @@ def test_vectorised_exact_boundaries_match_decimal_ones() -> None:
     values = np.array([120.0, 120.0000001, 3 * 33.33, 0.1 * 3 * 100])
     uln = np.array([40.0, 40.0, 33.33, 10.0])
     assert grade_lab_array("ALT", values, "U/L", uln=uln).tolist() == [1, 2, 1, 1]
+
+
+def test_a_qualifier_that_does_not_apply_is_named_in_the_notes() -> None:
+    result = grade_lab("Na", "140", "mmol/L", lln="135", uln="145", qualifiers={"bleeding": True})
+    assert result.grade == 0
+    assert any("'bleeding' does not apply" in n for n in result.notes)

@@ -111,6 +111,9 @@ def grade_lab(
         for rule in ctx.terms
     )
     graded = [r for r in results if r.status is GradeStatus.GRADED]
+    used = {n for r in ctx.terms for n in (*r.qualifier_names, r.baseline_required_if) if n}
+    for name in sorted(set(ctx.qualifiers) - used):
+        notes.append(f"The qualifier {name!r} does not apply to {ctx.analyte.name}: ignored.")
     for rule in ctx.terms:
         if not rule.gradable:
             notes.append(f"{rule.term}: {rule.reason}.")
