@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from web_helpers import PASSWORD, build_app
 
-from conftest import PASSWORD, build_app
 from trialdesk.testing.patients import AS_OF, eligible_maintenance, without
 from trialdesk.web.live import CHROMIUM, CHROMIUM_ARGS, live_server
 

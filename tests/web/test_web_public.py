@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import TestClient, csrf_of
+from web_helpers import TestClient, csrf_of
 
 GOOD = {
     "birth_date": "2018-05-01",

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from web_helpers import TestClient, build_app, csrf_of, sign_in
 
-from conftest import TestClient, build_app, csrf_of, sign_in
 from trialdesk.testing.patients import AS_OF, eligible_maintenance, without
 
 
