@@ -121,6 +121,11 @@ class DeathIn(_In):
     on: date
 
 
+class EarlyExitIn(_In):
+    left_before_dlt_window_end: bool
+    reason: str
+
+
 def _out(row: Base) -> Json:
     return audit.snapshot(row)
 

@@ -277,6 +277,17 @@ def test_a_dead_hook_is_recorded_not_raised(study: Database, staff: Staff) -> No
     assert outcome[alert_id].startswith("delivery failed")
 
 
+def test_an_early_exit_without_dlt_is_not_evaluable(study: Database, staff: Staff) -> None:
+    sid, enrolled = enrolled_subject(study, staff, TODAY)
+    nk_day = enrolled + timedelta(days=12)
+    dose(study, staff, sid, "nk_cells", nk_day, "50", "10*6/kg")
+    after_window = nk_day + timedelta(days=21)
+    with study.transaction() as s:
+        assert safety.dlt_counts(s, plan(), "NCT06948994", after_window)[:2] == (1, 0)
+        safety.record_early_exit(s, staff.coordinator, sid, True, "withdrawn on day 10")
+        assert safety.dlt_counts(s, plan(), "NCT06948994", after_window)[:2] == (0, 0)
+
+
 def test_roles_that_may_not_record(study: Database, staff: Staff) -> None:
     sid, enrolled = enrolled_subject(study, staff, TODAY)
     with study.transaction() as s:

@@ -25,9 +25,16 @@ from trialdesk.service.treatment.models import (
     SafetyAlertRow,
     TreatmentSubjectRow,
 )
+from trialdesk.service.treatment.schedule import on_study_subject
 from trialdesk.service.trials import get_trial, set_paused
 
-__all__ = ["decide_alert", "dlt_counts", "evaluate_safety", "stopping_decisions"]
+__all__ = [
+    "decide_alert",
+    "dlt_counts",
+    "evaluate_safety",
+    "record_early_exit",
+    "stopping_decisions",
+]
 
 
 def _subject_status(
@@ -151,3 +158,26 @@ def decide_alert(
     elif decision == "stop":
         set_paused(session, actor, alert.trial_id, True, f"stopped for safety: {reason}")
     return alert
+
+
+def record_early_exit(
+    session: Session, actor: Actor, subject_id: str, left: bool, reason: str
+) -> TreatmentSubjectRow:
+    """Whether the subject left before the end of the DLT window (then, without a DLT, the
+    subject is not DLT-evaluable and does not count in the stopping rule)."""
+    require_treatment(actor, TreatmentPermission.RECORD)
+    if not reason.strip():
+        raise InputError("give the reason", where="reason")
+    subject = on_study_subject(session, actor, subject_id)
+    row = session.get(TreatmentSubjectRow, subject.id)
+    old = None if row is None else audit.snapshot(row)
+    if row is None:
+        row = TreatmentSubjectRow(subject_id=subject.id)
+        session.add(row)
+    row.left_before_dlt_window_end = left
+    session.flush()
+    audit.record(
+        session, actor, "update" if old else "create", "treatment_subject", subject.id,
+        old=old, new=audit.snapshot(row), reason=reason,
+    )  # fmt: skip
+    return row
