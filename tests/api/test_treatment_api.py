@@ -13,11 +13,10 @@ from datetime import date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from api_helpers import API, TestClient
+from api_helpers import API, Clients, TestClient
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from conftest import Clients
 from service.study_helpers import Staff, consented_subject, with_document
 from trialdesk.service.storage.models import UserRow
 from trialdesk.service.users import actor_of
