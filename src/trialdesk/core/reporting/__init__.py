@@ -1,0 +1,1 @@
+"""Pure report computations over a :class:`StudySnapshot` (no I/O, no plotting)."""

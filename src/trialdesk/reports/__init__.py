@@ -1,0 +1,1 @@
+"""Rendering of reports: figures, HTML and PDF, and the snapshot adapters."""
