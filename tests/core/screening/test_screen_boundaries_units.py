@@ -163,3 +163,25 @@ def test_more_alt_never_turns_a_fail_into_a_pass(run: Screen, a: Decimal, b: Dec
     first = _status(run, "inc-alt", "1742-6", str(low), "U/L", low=9, high=25)
     second = _status(run, "inc-alt", "1742-6", str(high), "U/L", low=9, high=25)
     assert _RANK[first] >= _RANK[second]
+
+
+# mg/dL <-> umol/L through the molar mass (analytes.toml): creatinine 113.12, bilirubin 584.66
+_MOLAR = {"2160-0": ("inc-creatinine", Decimal("113.12")), "1975-2": ("inc-bilirubin", Decimal("584.66"))}  # fmt: skip
+
+
+@_FAST
+@given(
+    loinc=st.sampled_from(sorted(_MOLAR)),
+    micromolar=st.decimals(min_value=1, max_value=300, places=1),
+)
+def test_mass_and_substance_units_give_one_status(
+    run: Screen, loinc: str, micromolar: Decimal
+) -> None:
+    criterion, molar_mass = _MOLAR[loinc]
+    milligrams_per_decilitre = micromolar * molar_mass / 10_000
+    # the lab's own range stays in umol/L whatever unit the value is reported in
+    unit = {"system": "http://unitsofmeasure.org", "code": "umol/L", "unit": "umol/L"}
+    own = {"referenceRange": [{"low": {"value": 10, **unit}, "high": {"value": 50, **unit}}]}
+    by_si = _status(run, criterion, loinc, str(micromolar), "umol/L", extra=own)
+    by_conventional = _status(run, criterion, loinc, str(milligrams_per_decilitre), "mg/dL", extra=own)  # fmt: skip
+    assert by_si is by_conventional
