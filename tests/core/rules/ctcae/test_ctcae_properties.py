@@ -12,6 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -123,7 +124,8 @@ def _column(rows: list[tuple[Decimal | None, ...]], i: int) -> np.ndarray:
     return np.array([np.nan if r[i] is None else float(r[i]) for r in rows])  # type: ignore[arg-type]
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.slow
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(batches())
 def test_vectorised_grades_equal_scalar_grades(
     batch: tuple[str, str, list[tuple[Decimal | None, ...]], dict[str, bool], bool | None],
@@ -151,7 +153,7 @@ SAME_NUMBER = [
 ]
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     st.sampled_from(SAME_NUMBER),
     st.decimals(D("0"), D("400"), places=2),
@@ -188,7 +190,7 @@ MONOTONE = [
 ]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(
     st.sampled_from(MONOTONE),
     st.decimals(D("0"), D("1500"), places=2),
