@@ -53,7 +53,7 @@ def current_actor(request: Request, study: Study) -> Actor:
     cookie = request.cookies.get(SESSION_COOKIE)
     if token is None and cookie is None:
         return PUBLIC_ACTOR
-    with study.database.transaction() as session:
+    with study.database.reading() as session:
         actor = (
             resolve_token(session, token, "token")
             if token is not None

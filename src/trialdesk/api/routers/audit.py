@@ -17,7 +17,7 @@ def read_audit(
     actor: SignedIn, study: Study, page: Paging, entity_id: str | None = None
 ) -> Page[AuditEntryOut]:
     require(actor, Permission.READ_AUDIT)
-    with study.database.transaction() as session:
+    with study.database.reading() as session:
         rows, total = service.entries(
             session, offset=page.offset, limit=page.limit, entity_id=entity_id
         )
@@ -28,7 +28,7 @@ def read_audit(
 @router.get("/verify", response_model=AuditVerifyOut, summary="Recompute the hash chain")
 def verify(actor: SignedIn, study: Study) -> AuditVerifyOut:
     require(actor, Permission.READ_AUDIT)
-    with study.database.transaction() as session:
+    with study.database.reading() as session:
         report = service.verify(session)
     return AuditVerifyOut(
         intact=report.intact,

@@ -60,6 +60,6 @@ def new_token(body: LoginIn, study: Study) -> TokenOut:
 
 @router.get("/me", response_model=UserOut, summary="The signed-in user")
 def me(actor: SignedIn, study: Study) -> UserOut:
-    with study.database.transaction() as session:
+    with study.database.reading() as session:
         user = session.get(UserRow, actor.user_id)
         return UserOut.model_validate(user)

@@ -39,7 +39,7 @@ def _out(session: Session, row: ConsentRow, study: Study) -> ConsentOut:
 )
 def read_documents(actor: SignedIn, study: Study) -> list[ConsentDocumentOut]:
     require(actor, Permission.READ_STUDY)
-    with study.database.transaction() as session:
+    with study.database.reading() as session:
         rows = service.list_documents(session, study.trial_id)
         return [ConsentDocumentOut.model_validate(r) for r in rows]
 
@@ -58,7 +58,7 @@ def add_document(body: ConsentDocumentIn, actor: SignedIn, study: Study) -> Cons
 
 @router.get("/subjects/{subject_id}/consents", response_model=list[ConsentOut], summary="Consents")
 def read_consents(subject_id: str, actor: SignedIn, study: Study) -> list[ConsentOut]:
-    with study.database.transaction() as session:
+    with study.database.reading() as session:
         subject = get_subject(session, actor, subject_id)
         return [_out(session, r, study) for r in service.list_consents(session, subject.id)]
 

@@ -31,7 +31,7 @@ def enroll_subject(subject_id: str, body: EnrollIn, actor: SignedIn, study: Stud
 @router.get("/waitlist", response_model=list[SubjectOut], summary="The waitlist, first come first")
 def read_waitlist(actor: SignedIn, study: Study) -> list[SubjectOut]:
     require(actor, Permission.READ_STUDY)
-    with study.database.transaction() as session:
+    with study.database.reading() as session:
         rows = waitlisted(session, study.trial_id)
         return [SubjectOut.model_validate(r) for r in rows if actor.sees_site(r.site)]
 

@@ -21,7 +21,7 @@ _DUPLICATE = (
 
 @router.get("/trial", response_model=TrialOut, summary="Public facts of the trial")
 def read_trial(study: Study) -> TrialOut:
-    with study.database.transaction() as session:
+    with study.database.reading() as session:
         trial = get_trial(session, study.trial_id)
         return TrialOut(
             nct_id=trial.id,
@@ -37,7 +37,7 @@ def read_trial(study: Study) -> TrialOut:
 
 @router.get("/trial/counters", response_model=CountersOut, summary="Applied / enrolled of target")
 def read_counters(study: Study) -> CountersOut:
-    with study.database.transaction() as session:
+    with study.database.reading() as session:
         counters = public_counters(session, study.trial_id)
     return CountersOut(applied=counters.applied, enrolled=counters.enrolled, target=counters.target)
 

@@ -15,12 +15,12 @@ router = APIRouter(prefix="/reports", tags=["reports"])
 
 @router.get("/screening-log", summary="One line per screening, with screen-fail reasons")
 def read_screening_log(actor: SignedIn, study: Study) -> list[dict[str, Any]]:
-    with study.database.transaction() as session:
+    with study.database.reading() as session:
         return screening_log(session, actor, study.trial_id)
 
 
 @router.get("/consort", response_model=ConsortOut, summary="CONSORT flow counts")
 def read_consort(actor: SignedIn, study: Study) -> ConsortOut:
-    with study.database.transaction() as session:
+    with study.database.reading() as session:
         counts = consort_counts(session, actor, study.trial_id)
     return ConsortOut.model_validate(counts)

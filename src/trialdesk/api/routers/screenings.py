@@ -38,7 +38,7 @@ def _screen_and_store(
     study: Study, actor: Actor, subject_id: str, raw: bytes, as_of: date
 ) -> ScreeningOut:
     require(actor, Permission.SCREEN)
-    with study.database.transaction() as session:
+    with study.database.reading() as session:
         # Visibility first, so an unknown subject is a 404 before any screening work.
         get_subject(session, actor, subject_id)
     screened = study.screener(raw, as_of)  # parse + screen outside the write transaction
@@ -71,11 +71,11 @@ async def screen_subject(
     summary="A subject's screenings, oldest first",
 )
 def read_screenings(subject_id: str, actor: SignedIn, study: Study) -> list[ScreeningOut]:
-    with study.database.transaction() as session:
+    with study.database.reading() as session:
         return [_out(r, full=False) for r in list_screenings(session, actor, subject_id)]
 
 
 @router.get("/screenings/{screening_id}", response_model=ScreeningOut, summary="One screening")
 def read_screening(screening_id: str, actor: SignedIn, study: Study) -> ScreeningOut:
-    with study.database.transaction() as session:
+    with study.database.reading() as session:
         return _out(get_screening(session, actor, screening_id), full=True)

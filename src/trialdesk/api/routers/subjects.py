@@ -38,7 +38,7 @@ StatusFilter = Annotated[SubjectStatus | None, Query(alias="status")]
 def read_subjects(
     actor: SignedIn, study: Study, page: Paging, status_filter: StatusFilter = None
 ) -> Page[SubjectOut]:
-    with study.database.transaction() as session:
+    with study.database.reading() as session:
         found = list_subjects(
             session,
             actor,
@@ -85,7 +85,7 @@ def add_subject(body: SubjectIn, actor: SignedIn, study: Study) -> SubjectOut:
     summary="Look up a family's application by the reference code they quote",
 )
 def read_application(reference_code: str, actor: SignedIn, study: Study) -> ApplicationDetailOut:
-    with study.database.transaction() as session:
+    with study.database.reading() as session:
         row = get_application(session, actor, reference_code.strip().upper())
         get_subject(session, actor, row.subject_id)  # site scoping
         return ApplicationDetailOut.model_validate(row)
@@ -93,7 +93,7 @@ def read_application(reference_code: str, actor: SignedIn, study: Study) -> Appl
 
 @router.get("/{subject_id}", response_model=SubjectOut, summary="One subject")
 def read_subject(subject_id: str, actor: SignedIn, study: Study) -> SubjectOut:
-    with study.database.transaction() as session:
+    with study.database.reading() as session:
         return SubjectOut.model_validate(get_subject(session, actor, subject_id))
 
 

@@ -13,7 +13,7 @@ router = APIRouter(prefix="/users", tags=["users"])
 
 @router.get("", response_model=Page[UserOut], summary="Users")
 def read_users(actor: SignedIn, study: Study, page: Paging) -> Page[UserOut]:
-    with study.database.transaction() as session:
+    with study.database.reading() as session:
         rows, total = list_users(session, actor, offset=page.offset, limit=page.limit)
         items = [UserOut.model_validate(r) for r in rows]
     return Page[UserOut](items=items, total=total, offset=page.offset, limit=page.limit)

@@ -84,6 +84,8 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        readers = self.engine.execution_options(**{READ_ONLY: True})
+        self._readers = sessionmaker(readers, expire_on_commit=False)
 
     @property
     def dialect(self) -> str:
@@ -92,6 +94,12 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         with self._sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A transaction that only reads: on SQLite it does not queue behind the writers."""
+        with self._readers() as session, session.begin():
             yield session
 
     def dispose(self) -> None:
