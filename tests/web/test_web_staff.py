@@ -192,3 +192,24 @@ def test_coordinator_screens_consents_and_enrolls_after_the_investigator_signs(
     assert "The subject was enrolled." in html
     assert "Enrolled as number 1." in html
     assert "1 of 15 children enrolled" in staff_client.get("/staff?lang=en").text
+
+
+def test_staff_posts_need_the_csrf_token_and_the_role(staff_client: TestClient) -> None:
+    sign_in(staff_client, "coordinator")
+    bundle = eligible_maintenance().bundle()
+    subject, html = register_and_screen(staff_client, bundle)
+    assert 'data-testid="verdict">Eligible<' in html
+    page = f"/staff/subjects/{subject}"
+    # Without the token nothing happens, whatever the role.
+    response = staff_client.post(f"{page}/enroll", data={}, follow_redirects=False)
+    assert response.status_code == 303
+    assert "Enrolled as number" not in staff_client.get(page).text
+    # A coordinator's forged sign-off is refused by the service and explained.
+    html = post(
+        staff_client,
+        f"{page}/signoff",
+        {"screening_id": "x", "password": "correct horse battery"},
+        page,
+    )
+    assert "may not sign eligibility" in html
+    assert "eligibility signed" not in html
