@@ -62,6 +62,12 @@ class Atom:
 # ---------------------------------------------------------------- gold: brat annotations
 
 
+def read_text(stem: Path) -> str:
+    """The text exactly as brat counted it: many Chia files end lines with CR LF, and brat's
+    offsets count the CR, so universal-newline reading would shift every later offset."""
+    return stem.with_suffix(".txt").read_bytes().decode("utf-8")
+
+
 def read_ann(path: Path) -> tuple[dict[str, tuple[str, int, str]], list[tuple[str, str]]]:
     entities: dict[str, tuple[str, int, str]] = {}
     relations: list[tuple[str, str]] = []
@@ -117,7 +123,7 @@ _GOLD_UNITS = {
     "x10e9/l": "10*9/L", "g/dl.": "g/dL", "mmol/mol": "mmol/mol",
     "x10(9)/l": "10*9/L", "x10*9/l": "10*9/L", "x10^3/ul": "10*3/uL", "x10^3/mm3": "10*3/mm3",
     "k/ul": "10*3/uL", "x10^12/l": "10*12/L", "mg/24h": "mg/(24.h)", "ml/min/m2": "mL/min/m2",
-    "kg/m2": "kg/m2", "iu/ml": "[IU]/mL", "ng/l": "ng/L", "pmol/l": "pmol/L", "nmol/l": "nmol/L",
+    "kg/m2": "kg/m2", "iu/ml": "[IU]/mL", "/microl": "/uL", "cells/microl": "/uL", "ng/l": "ng/L", "pmol/l": "pmol/L", "nmol/l": "nmol/L",
 }  # fmt: skip
 _TIME_UNITS = {"year": "a", "years": "a", "yrs": "a", "yr": "a", "y": "a", "yo": "a",
                "month": "mo", "months": "mo", "m": "mo", "mo": "mo", "weeks": "wk", "week": "wk",
@@ -135,6 +141,15 @@ def gold_atoms(text: str, value_text: str, start: int, analyte: str) -> tuple[li
     numbers = list(_NUM.finditer(lowered))
     if not numbers:
         return [], ambiguous
+    pressure = re.search(r"(\d{2,3})\s*/\s*(\d{2,3})", lowered)
+    if pressure and analyte in ("systolic_bp", "diastolic_bp"):
+        # "BP > 140/90": one operator, the first number systolic, the second diastolic.
+        keep = pressure.span(1) if analyte == "systolic_bp" else pressure.span(2)
+        operator = _gold_operator(lowered[: pressure.start()], lowered[pressure.end() :])
+        if operator is None:
+            return [], ambiguous
+        value = _dec(lowered[keep[0] : keep[1]])
+        return [Atom(line, analyte, operator, value, unit)], ambiguous
     atoms: list[Atom] = []
     if (
         len(numbers) == 2
@@ -252,7 +267,7 @@ def gold_analytes(kind: str, name: str, value_text: str) -> list[str]:
 
 
 def gold_for(stem: Path) -> tuple[list[Atom], int, Counter[str]]:
-    text = stem.with_suffix(".txt").read_text("utf-8")
+    text = read_text(stem)
     entities, relations = read_ann(stem.with_suffix(".ann"))
     atoms: list[Atom] = []
     ambiguous = 0
@@ -321,7 +336,7 @@ def _values_after(entities: dict[str, tuple[str, int, str]], end: int) -> list[s
 
 
 def predicted_for(stem: Path, min_confidence: float) -> list[Atom]:
-    text = stem.with_suffix(".txt").read_text("utf-8")
+    text = read_text(stem)
     kind = ItemKind.EXCLUSION if stem.name.endswith("_exc") else ItemKind.INCLUSION
     atoms = []
     for item in parse_criteria(text, default_kind=kind).items:
@@ -404,7 +419,7 @@ def _score_file(
     score.age_gold += sum(a.analyte == "age" for a in gold)
     score.age_predicted += sum(a.analyte == "age" for a in predicted)
     if show:
-        lines = stem.with_suffix(".txt").read_text("utf-8").split("\n")
+        lines = read_text(stem).split("\n")
         for atom in misses:
             print(f"FP {stem.name}:{atom.line} {atom.key()[1:]} | {lines[atom.line][:160]}")
         for key, count in unmatched.items():

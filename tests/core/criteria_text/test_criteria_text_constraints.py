@@ -186,3 +186,39 @@ def test_every_constraint_has_a_confidence_and_a_span_inside_its_item() -> None:
 def test_operators_are_parsed_not_guessed() -> None:
     assert Operator.GE.negated() is Operator.LT
     assert _lab("hemoglobin = 9 g/dL") == []  # a bare "=" is encoding damage in registries
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("18-45 years", [(">=", 18), ("<=", 45)]),  # an item that is only a span of years
+        ("Subjects aged 12-65.", [(">=", 12), ("<=", 65)]),
+        ("Male or female >40 and <70 years old.", [(">", 40), ("<", 70)]),
+        ("Adult men and women> 18 years old", [(">", 18)]),
+        ("Patients with a life expectancy of less than 1 year", []),
+        ("Patients who require at least 80% of their caloric intake", []),
+        ("diagnosed >12 month ago", []),
+    ],
+)
+def test_age_cues_and_vetoes(text: str, expected: list[tuple[str, int]]) -> None:
+    ages = [(str(c.operator), c.value) for c in _constraints(text, ConstraintKind.AGE)]
+    assert ages == [(op, Decimal(v)) for op, v in expected]
+
+
+def test_a_new_line_ends_an_age_cue() -> None:
+    text = "Inclusion Criteria:\nbetween 16-25 years of age\nIQ greater than or equal to 70\n"
+    assert len(_constraints(text, ConstraintKind.AGE)) == 2
+
+
+def test_short_unmarked_lines_are_separate_items_and_wrapped_lines_join() -> None:
+    short = "Inclusion Criteria:\ndiagnosis of ADHD\nparental permission\n"
+    assert len(parse_criteria(short).items) == 2
+    wrapped = (
+        "Inclusion Criteria:\nPatients must have histologically confirmed disease that is not\n"
+        "amenable to surgery\n"
+    )
+    assert len(parse_criteria(wrapped).items) == 1
+
+
+def test_microlitre_spelt_out() -> None:
+    assert _lab("ANC >1,500/microL")[0] == ("neutrophils", ">", Decimal(1500), "/uL", None)

@@ -25,31 +25,36 @@ _SUFFIX = re.compile(
     r"(?i)[ \t]*,?[ \t]*(?:or|and)[ \t]+(?:(older|above|over|more|greater|elder|upwards?)|"
     r"(younger|below|under|less))\b"
 )
-_AGE_WORDS = re.compile(r"(?i)\b(?:ages?|aged|age[ \t]+range|age[ \t]+group)\b[^.;\d]{0,25}$")
+# Cues look back within the same line: a new line is a new statement.
+_AGE_WORDS = re.compile(r"(?i)\b(?:ages?|aged|age[ \t]+range|age[ \t]+group)\b[^.;\d\n]{0,25}$")
 _PERSON_WORDS = re.compile(
     r"(?i)\b(?:patients?|subjects?|men|women|adults?|children|participants?|volunteers?|"
     r"individuals?|persons?|people|males?|females?|boys|girls|infants?|adolescents?|"
-    r"pediatric|paediatric|recipients?|donors?|candidates?)\b[^.;\d]{0,30}$"
+    r"pediatric|paediatric|recipients?|donors?|candidates?)\b[^.;\d\n]{0,30}$"
 )
 _DURATION = re.compile(
     r"(?i)\b(?:for|since|within|last|past|previous|prior|duration|history|after|before|"
     r"ago|during|interval|least\s+\d+\s+\w+\s+since)\b[^\d]{0,12}$"
+    # "life expectancy of less than 1 year", "expected survival > 6 months": a time to live.
+    r"|\b(?:expectancy|survival|survive|prognosis)\b[^.;\d]{0,25}$"
 )
 # "Age >= 65 years, < 90 years": the second limit continues the first.
 _CHAIN = re.compile(r"(?i)\s*(?:,|and|or|but)?\s*")
 # Ages that are not the patient's age in years since birth.
 _OTHER_AGE = re.compile(
     r"(?i)\b(?:bone|gestational|skeletal|post-?menstrual|post-?conceptional|corrected|mental|"
-    r"developmental|reading|fetal|gestation)\b[^.;\d]{0,20}$"
+    r"developmental|reading|fetal|gestation|mean|median|average)\b[^.;\d]{0,20}$"
 )
-_OTHER_AGE_AFTER = re.compile(r"(?i)\s*(?:of\s+)?(?:gestation|pregnancy|amenorrh)")
+_OTHER_AGE_AFTER = re.compile(r"(?i)\s*(?:(?:of\s+)?(?:gestation|pregnancy|amenorrh)|ago\b)")
+_SHARED_TAIL = re.compile(r"(?i)[ \t]*(?:and|to|-|–|,)[ \t]*(?=[<>≤≥＜＞])")
+_AGE_JUST_BEFORE = re.compile(r"(?i)\bage[ds]?[ \t]*[:=]?[ \t]*$")
 _OLDER = re.compile(r"(?i)(older|younger)[ \t]+than[ \t]*")
 _THE_AGE_OF = re.compile(r"(?i)(?:the\s+)?ages?\s+of\s+")
 _RANGE_JOIN = re.compile(r"(?i)[ \t]*(?:-|–|—|~|to|and|through|until)[ \t]*")
 _BETWEEN = re.compile(r"(?i)(?:between|from)[ \t]+(?:the[ \t]+ages?[ \t]+of[ \t]+)?")
 _START = re.compile(
-    r"(?i)(?<![\w.])(?=[<>≤≥＞＜³£]|\d|(?:at|no|not|greater|more|less|older|younger|over|under|"
-    r"above|below|between|from|equal|minimum|maximum|up)\b)"
+    r"(?i)(?=[<>≤≥＞＜])|(?<![\w.])(?=[³£]|\d|(?:at|no|not|greater|more|less|older|younger|"
+    r"over|under|above|below|between|from|equal|minimum|maximum|up)\b)"
 )
 
 
@@ -61,13 +66,24 @@ def age_constraints(text: str, start: int, end: int) -> list[Constraint]:
         if begin is None:
             break
         chained = bool(result) and bool(_CHAIN.fullmatch(text, result[-1].span[1], begin.start()))
-        parsed = _age_at(text, begin.start(), end, chained)
+        parsed = _age_at(
+            text, begin.start(), end, chained or _alone(text, start, end, begin.start())
+        )
         if parsed:
             result.extend(parsed)
             cursor = parsed[-1].span[1]
         else:
             cursor = begin.start() + 1
     return result
+
+
+def _alone(text: str, item_start: int, item_end: int, start: int) -> bool:
+    """An item that is nothing but a span of years ("18-45 years", "≥ 18 years") in an
+    eligibility list states the age limits."""
+    if text[item_start:start].strip(" \t-*•:"):
+        return False
+    rest = text[start:item_end].strip(" \t.;")
+    return bool(re.fullmatch(r"(?i)[<>≤≥＜＞=\d\s.\-–~to]+(?:years?|yrs?)(?:\s+old)?", rest))
 
 
 def _age_at(text: str, start: int, end: int, chained: bool) -> list[Constraint]:
@@ -90,6 +106,8 @@ def _value(text: str, start: int, end: int) -> tuple[Decimal, str | None, int] |
     number = read_number(text, start, end)
     if number is None or number[0] != number[0].to_integral_value() or number[0] > 120:
         return None
+    if re.match(r"[ \t]*%", text[number[1] : number[1] + 3]):
+        return None  # "at least 80% of their intake": a percentage is never an age
     unit = _UNIT.match(text, number[1], end)
     if unit:
         return number[0], _UCUM[unit.group(1)[0].lower()], unit.end()
@@ -113,11 +131,13 @@ def _range(text: str, cursor: int, end: int, start: int | None = None) -> _Found
     if low is None or high is None or high[0] < low[0]:
         return None
     unit = high[1] or low[1]
-    if unit is None and start is None:
+    # "aged 12-65", "female age 18-47": a bare range right after "age" is in years.
+    right_after_age = bool(_AGE_JUST_BEFORE.search(text, max(0, cursor - 12), cursor))
+    if unit is None and start is None and not right_after_age:
         return None
     stop, old = _tail(text, high[2], end)
     atoms = [(Operator.GE, low[0], low[1] or unit or "a"), (Operator.LE, high[0], unit or "a")]
-    return atoms, stop, old
+    return atoms, stop, old or right_after_age
 
 
 def _older_than(text: str, start: int, end: int) -> _Found:
@@ -140,7 +160,15 @@ def _prefixed(text: str, start: int, end: int) -> _Found:
         return None
     stop, old = _tail(text, value[2], end)
     explicit = (old and value[1] is not None) or the_age is not None
-    return [(operator[0], value[0], value[1] or "a")], stop, explicit
+    unit = value[1]
+    if unit is None:
+        # ">40 and <70 years old", ">18 to < 90 years old": the second limit's unit and
+        # "old" serve both.
+        second = _SHARED_TAIL.match(text, stop, end)
+        following = _prefixed(text, second.end(), end) if second else None
+        if following is not None and following[2]:
+            unit, explicit = following[0][0][2], True
+    return [(operator[0], value[0], unit or "a")], stop, explicit
 
 
 def _suffixed(text: str, start: int, end: int) -> _Found:

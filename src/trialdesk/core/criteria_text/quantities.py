@@ -93,7 +93,8 @@ _BARE_UNITS = {
 _SPELLINGS = [
     (re.compile(r"(?i)^(?:cells|cell|\{cells\}|elements)\s*(?=/|per)"), ""),
     (re.compile(r"(?i)per\s*"), "/"),
-    (re.compile(r"[µμ]|mc(?=[gL]|l\b)"), "u"),
+    (re.compile(r"[µμ]|mc(?=[gL]|l\b)|(?i:micro)(?=[gL]|l\b|liter|litre)"), "u"),
+    (re.compile(r"(?i)(?<=u)(?:liter|litre)$"), "L"),
     (re.compile(r"mm\^?3|mm³|cmm|cu\.?mm"), "mm3"),
     (re.compile(r"²"), "2"),
     (re.compile(r"(?i)^ml"), "mL"),

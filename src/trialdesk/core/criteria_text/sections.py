@@ -31,6 +31,9 @@ _SUB_MARKERS = (
 )
 
 
+_WRAP_WIDTH = 60  # registries that hard-wrap text wrap at 70-80 characters
+
+
 @dataclass(frozen=True, slots=True)
 class RawItem:
     kind: ItemKind
@@ -122,8 +125,15 @@ def _top_items(text: str, start: int, end: int) -> list[tuple[Span, int | None]]
 
 
 def _continues(text: str, line: _Line, regions: list[tuple[Span, int | None]]) -> bool:
-    """An unmarked line continues the previous item when it starts in lower case."""
-    return bool(regions) and text[line.start].islower()
+    """An unmarked line continues the previous item when it looks like a wrapped line: it
+    starts in lower case and the line before is long and does not end a sentence. Short
+    unmarked lines are one criterion each ("diagnosis of ADHD", "between 16-25 years")."""
+    if not regions or not text[line.start].islower():
+        return False
+    previous_end = regions[-1][0][1]
+    previous_start = text.rfind("\n", 0, previous_end) + 1
+    previous = text[previous_start:previous_end].rstrip()
+    return len(previous) >= _WRAP_WIDTH and previous[-1:] not in ".;:"
 
 
 def _is_sub_item(text: str, line: _Line) -> bool:
