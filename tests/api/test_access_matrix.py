@@ -35,6 +35,7 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, set[str] | str]] = [
         {A},
     ),
     ("PUT", "/users/{monitor_id}/role", {"role": "monitor", "reason": "matrix"}, {A}),
+    ("PUT", "/users/no-such-user/active", {"active": False, "reason": "matrix"}, {A}),
     ("GET", "/applications/A-NONE-NONE", None, STUDY_READERS),
     ("GET", "/subjects", None, STUDY_READERS),
     ("POST", "/subjects", {"birth_date": "2016-01-01"}, {C, INV}),
@@ -127,6 +128,7 @@ def test_matrix_covers_every_api_route(team: Clients) -> None:
         ("GET", f"{API}/screenings/{{screening_id}}"),
         ("POST", f"{API}/consents/{{consent_id}}/signature"),
         ("GET", f"{API}/applications/{{reference_code}}"),
+        ("PUT", f"{API}/users/{{user_id}}/active"),
     }
     # Sign-in and sign-out are tested on their own (test_auth.py), the application form too.
     exempt = {

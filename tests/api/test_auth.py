@@ -69,3 +69,26 @@ def test_pagination(team: Clients) -> None:
     ids = [s["id"] for s in first["items"] + rest["items"]]
     assert len(set(ids)) == 5
     assert team.client.get(f"{API}/subjects?limit=0", headers=C).status_code == 422
+
+
+def test_deactivated_account_loses_its_tokens_and_cannot_sign_in(team: Clients) -> None:
+    me = team.client.get(f"{API}/auth/me", headers=team.as_("coordinator")).json()
+    off = team.client.put(
+        f"{API}/users/{me['id']}/active",
+        json={"active": False, "reason": "left the study team"},
+        headers=team.as_("administrator"),
+    )
+    assert off.status_code == 200
+    assert off.json()["active"] is False
+    assert team.client.get(f"{API}/auth/me", headers=team.as_("coordinator")).status_code == 403
+    again = team.client.post(
+        f"{API}/auth/tokens", json={"username": "coordinator", "password": PASSWORD}
+    )
+    assert again.status_code == 403
+    admin = team.client.get(f"{API}/auth/me", headers=team.as_("administrator")).json()
+    self_off = team.client.put(
+        f"{API}/users/{admin['id']}/active",
+        json={"active": False, "reason": "oops"},
+        headers=team.as_("administrator"),
+    )
+    assert self_off.status_code == 409

@@ -9,6 +9,7 @@ from typing import Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "ActiveChangeIn",
     "ApplicationDetailOut",
     "ApplicationIn",
     "ApplicationOut",
@@ -108,6 +109,11 @@ class UserOut(Out):
 
 class RoleChangeIn(Strict):
     role: str
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class ActiveChangeIn(Strict):
+    active: bool
     reason: str = Field(min_length=1, max_length=2000)
 
 

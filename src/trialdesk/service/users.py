@@ -33,6 +33,7 @@ __all__ = [
     "list_users",
     "resolve_token",
     "revoke_token",
+    "set_active",
     "set_password_hasher",
     "set_role",
     "verify_password",
@@ -135,6 +136,36 @@ def set_role(session: Session, actor: Actor, user_id: str, role: str, reason: st
         raise InputError("no such user", where="user_id", got=user_id)
     old = audit.snapshot(user)
     user.role = _role(role).value
+    session.flush()
+    audit.record(
+        session, actor, "update", "user", user.id, old=old, new=audit.snapshot(user), reason=reason
+    )
+    return user
+
+
+def set_active(session: Session, actor: Actor, user_id: str, active: bool, reason: str) -> UserRow:
+    """Deactivate (or reactivate) an account; deactivation also ends its sessions and tokens.
+
+    Accounts are never deleted: the audit trail and signatures keep referring to them.
+    """
+    require(actor, Permission.MANAGE_USERS)
+    if not reason.strip():
+        raise InputError("a reason is required", where="reason", expected="a non-empty text")
+    user = session.get(UserRow, user_id, with_for_update=True)
+    if user is None:
+        raise InputError("no such user", where="user_id", got=user_id)
+    if user.id == actor.user_id and not active:
+        raise ConflictError("you cannot deactivate your own account", where="user_id")
+    old = audit.snapshot(user)
+    user.active = active
+    if not active:
+        live = session.execute(
+            select(AuthTokenRow).where(
+                AuthTokenRow.user_id == user.id, AuthTokenRow.revoked_at.is_(None)
+            )
+        ).scalars()
+        for token in live:
+            token.revoked_at = utcnow()
     session.flush()
     audit.record(
         session, actor, "update", "user", user.id, old=old, new=audit.snapshot(user), reason=reason

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from trialdesk.api.deps import Paging, SignedIn, Study
-from trialdesk.api.schemas import Page, RoleChangeIn, UserIn, UserOut
-from trialdesk.service.users import create_user, list_users, set_role
+from trialdesk.api.schemas import ActiveChangeIn, Page, RoleChangeIn, UserIn, UserOut
+from trialdesk.service.users import create_user, list_users, set_active, set_role
 
 router = APIRouter(prefix="/users", tags=["users"])
 
@@ -30,4 +30,15 @@ def add_user(body: UserIn, actor: SignedIn, study: Study) -> UserOut:
 def change_role(user_id: str, body: RoleChangeIn, actor: SignedIn, study: Study) -> UserOut:
     with study.database.transaction() as session:
         user = set_role(session, actor, user_id, body.role, body.reason)
+        return UserOut.model_validate(user)
+
+
+@router.put(
+    "/{user_id}/active",
+    response_model=UserOut,
+    summary="Deactivate or reactivate an account (deactivation ends its sessions)",
+)
+def change_active(user_id: str, body: ActiveChangeIn, actor: SignedIn, study: Study) -> UserOut:
+    with study.database.transaction() as session:
+        user = set_active(session, actor, user_id, body.active, body.reason)
         return UserOut.model_validate(user)
