@@ -9,18 +9,19 @@ language.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, NamedTuple
 
 __all__ = ["LANGUAGES", "Message", "catalogue", "render"]
 
 LANGUAGES = ("en", "zh")
 
 
-@dataclass(frozen=True, slots=True)
-class Message:
+class Message(NamedTuple):
+    """A message key and its parameters; immutable and hashable (a NamedTuple: the screener
+    builds tens of them per patient, and tuples are the cheapest immutable record in Python)."""
+
     key: str
     params: tuple[tuple[str, Any], ...] = ()
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from trialdesk.core.durations import completed_years, parse_duration
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(
     birth=st.dates(min_value=date(1980, 1, 1), max_value=date(2030, 12, 31)),
     days=st.integers(min_value=0, max_value=30 * 366),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from trialdesk.core.analytes import Analyte
 from trialdesk.core.codes import CodePattern, CodeSet
@@ -56,11 +57,20 @@ class NumericTest:
     reference_limit: str | None = None  # "ULN" | "LLN" when number is a multiple
 
     def describe(self) -> str:
+        return _describe(self)
+
+    def _text(self) -> str:
         if self.reference_limit:
             return f"{self.op} {self.number.normalize():f} × {self.reference_limit}"
         shown = _SPELLED_OUT.get(self.unit or "", self.unit)
         unit = f" {shown}" if shown and shown != "1" else ""
         return f"{self.op} {self.number.normalize():f}{unit}"
+
+
+@lru_cache(maxsize=1024)
+def _describe(test: NumericTest) -> str:
+    # Cached: every evidence item and reason shows its threshold (the screening hot path).
+    return test._text()
 
 
 # UCUM codes people misread in a sentence ("<= 18 a"): written out where a reason shows them.

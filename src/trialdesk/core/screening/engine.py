@@ -67,14 +67,21 @@ def _unique(messages: list[Message]) -> tuple[Message, ...]:
     return tuple(dict.fromkeys(messages))
 
 
+_STATUS = {
+    ("inclusion", Truth.TRUE): Status.PASS,
+    ("inclusion", Truth.FALSE): Status.FAIL,
+    ("exclusion", Truth.TRUE): Status.FAIL,
+    ("exclusion", Truth.FALSE): Status.PASS,
+}
+_OTHER_STATUS = {
+    Truth.UNKNOWN: Status.UNKNOWN,
+    Truth.REVIEW: Status.REVIEW,
+    Truth.NA: Status.NOT_APPLICABLE,
+}
+
+
 def _status(kind: str, truth: Truth) -> Status:
-    if truth is Truth.TRUE:
-        return Status.PASS if kind == "inclusion" else Status.FAIL
-    if truth is Truth.FALSE:
-        return Status.FAIL if kind == "inclusion" else Status.PASS
-    return {Truth.UNKNOWN: Status.UNKNOWN, Truth.REVIEW: Status.REVIEW}.get(
-        truth, Status.NOT_APPLICABLE
-    )
+    return _STATUS.get((kind, truth)) or _OTHER_STATUS[truth]
 
 
 Evaluator = Callable[[Any, Context, Truth | None, dict[str, str]], Outcome]

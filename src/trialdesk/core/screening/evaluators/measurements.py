@@ -8,9 +8,12 @@ differently, or the default is unconfirmed, the answer is REVIEW, never a guess.
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from trialdesk.core.analytes import Analyte
 from trialdesk.core.analytes import convert as convert_analyte
@@ -30,9 +33,23 @@ _SUPPLEMENTAL_O2 = {("loinc", "3151-8"), ("loinc", "3150-0")}  # inhaled O2 flow
 M = Message.of
 
 
+_OPS: dict[str, Callable[[int, int], bool]] = {
+    ">=": operator.ge,
+    "<=": operator.le,
+    ">": operator.gt,
+    "<": operator.lt,
+    "=": operator.eq,
+    "!=": operator.ne,
+}
+
+
 def holds(value: Decimal, op: str, limit: Decimal) -> bool:
-    c = compare(value, limit)
-    return {">=": c >= 0, "<=": c <= 0, ">": c > 0, "<": c < 0, "=": c == 0, "!=": c != 0}[op]
+    return _OPS[op](compare(value, limit), 0)
+
+
+@lru_cache(maxsize=256)
+def _loinc_keys(item: Analyte) -> tuple[tuple[str, str], ...]:
+    return tuple(("loinc", code) for code in item.loinc)
 
 
 def latest_in_window(
@@ -61,7 +78,7 @@ def evaluate_measurement(node: LabCheck, ctx: Context) -> Outcome:
     item = node.analyte
     window = node.window or ctx.window(node.category)
     start = window.before(ctx.as_of)
-    candidates = ctx.index.observations(tuple(("loinc", code) for code in item.loinc))
+    candidates = ctx.index.observations(_loinc_keys(item))
     if node.room_air:
         candidates = [o for o in candidates if not _on_supplemental_oxygen(o)]
     same_day, stale = latest_in_window(candidates, ctx, start)
