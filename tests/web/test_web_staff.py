@@ -72,6 +72,8 @@ def test_navigation_follows_the_role(staff_client: TestClient) -> None:
     html = staff_client.get("/staff/audit?lang=en").text
     assert "hash chain is intact" in html
     assert "sign_in" in html  # account events are audited and shown
+    assert "<code>role</code>：" not in html  # English page
+    assert "<code>role</code>: <ins>coordinator</ins>" in html  # field by field, old → new
 
 
 def test_upload_shows_the_screening_criterion_by_criterion(staff_client: TestClient) -> None:

@@ -9,6 +9,7 @@ cookie holding only a message key, so no patient data lands in a URL or a log.
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from typing import Any
 
@@ -77,6 +78,23 @@ async def checked_form(request: Request) -> dict[str, Any] | None:
     if not csrf_valid(request, form.get(CSRF_FIELD)):
         return None
     return {key: form.getlist(key) if key.endswith("[]") else form.get(key) for key in form}
+
+
+def changes(old_json: str | None, new_json: str | None) -> list[dict[str, str]]:
+    """Field by field, old → new: only the fields that changed (every field on a create)."""
+    old = json.loads(old_json) if old_json else {}
+    new = json.loads(new_json) if new_json else {}
+    if not isinstance(old, dict) or not isinstance(new, dict):
+        return [{"field": "", "old": str(old_json or ""), "new": str(new_json or "")}]
+    fields = [k for k in new if old.get(k) != new.get(k)] + [k for k in old if k not in new]
+    return [
+        {"field": k, "old": _shown(old.get(k)) if k in old else "", "new": _shown(new.get(k))}
+        for k in fields
+    ]
+
+
+def _shown(value: object) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 @router.get("/login")
@@ -303,8 +321,7 @@ def audit_trail(request: Request) -> Response:
                     "action": r.action,
                     "entity": r.entity,
                     "entity_id": r.entity_id,
-                    "old": r.old_value,
-                    "new": r.new_value,
+                    "changes": changes(r.old_value, r.new_value),
                     "reason": r.reason,
                 }
                 for r in rows
