@@ -51,7 +51,7 @@ _OUTCOMES: dict[str, tuple[str, int, bool, int, bool]] = {
     "S10": ("SD", 100, True, 240, False),
     "S11": ("PD", 60, True, 200, True),
     "S12": ("PD", 50, True, 150, True),
-    "S13": ("PD", 45, True, 260, True),
+    "S13": ("PD", 45, True, 230, True),
     "S14": ("PD", 40, True, 120, True),
     "S15": ("NE", 1, False, 30, False),
 }
@@ -201,7 +201,8 @@ def _assessments(code: str, start: date) -> tuple[list[ResponseFact], list[Lesio
     best, pfs, pfs_event, _, _ = _OUTCOMES[code]
     if best == "NE":
         return [], []
-    days = [d for d in _ASSESSMENT_DAYS if d < pfs] + [pfs]
+    # A PD-best subject progressed at the first assessment (day ``pfs``).
+    days = [pfs] if best == "PD" else [d for d in _ASSESSMENT_DAYS if d < pfs] + [pfs]
     path = _PATH.get(best, [])
     responses: list[ResponseFact] = []
     lesions = _lesions(code, start - timedelta(days=3), "BASE", "SCREENING")

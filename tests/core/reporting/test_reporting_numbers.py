@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -55,6 +55,12 @@ def test_consort_at_an_early_cutoff_counts_only_what_had_happened() -> None:
     # S01 screened 2025-12-22, enrolled 2025-12-29; S02 screened 2025-12-29, consented 01-01.
     assert (flow.assessed, flow.enrolled, flow.treated) == (2, 1, 0)
     assert dict(flow.exclusion_reasons) == {"not yet enrolled (still consented)": 1}
+
+
+def test_fixture_times_lie_before_the_cutoff() -> None:
+    for row in SNAPSHOT.survival:
+        assert row.treatment_start + timedelta(days=row.os_days - 1) <= SNAPSHOT.cutoff
+        assert row.pfs_days <= row.os_days
 
 
 def test_adverse_events_by_worst_grade_per_subject() -> None:

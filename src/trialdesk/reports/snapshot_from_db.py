@@ -1,0 +1,393 @@
+"""Build a :class:`StudySnapshot` from the study service's database, as of a cut-off date.
+
+Reads only; one read transaction gives a consistent view. What the service does not store
+is left empty and said so in ``data_available`` (the report prints that section):
+
+* sex is not stored on the subject row (SDTM DM.SEX = "U");
+* lab values: only their AE suggestions are kept, not the results (LB, shift tables empty);
+* vital signs: height and weight recorded with each dose are used; temperature etc. are not;
+* lesion measurements live in criteria-specific documents and are not extracted (TU/TR and
+  the waterfall/spider plots are empty); time-point responses are.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from trialdesk.core.protocol import Protocol
+from trialdesk.core.protocol.treatment import TreatmentPlan
+from trialdesk.core.reporting.snapshot import (
+    AdverseEventFact,
+    AuditFact,
+    ConsentFact,
+    DomainAvailability,
+    ExposureFact,
+    ResponseFact,
+    StatusChange,
+    StudySnapshot,
+    SubjectFact,
+    SurvivalFact,
+    TrialFact,
+    VitalSignFact,
+)
+from trialdesk.core.treatment.endpoints import derive_endpoints
+from trialdesk.core.treatment.response import summarise_inrc, summarise_recist
+from trialdesk.errors import InputError, ReferenceDataError
+from trialdesk.service.storage.database import READ_ONLY, Database
+from trialdesk.service.storage.models import (
+    AuditEntryRow,
+    ConsentDocumentRow,
+    ConsentRow,
+    ScreeningRow,
+    StatusEventRow,
+    SubjectRow,
+    TrialRow,
+)
+from trialdesk.service.treatment.models import (
+    AdverseEventRow,
+    ExposureRow,
+    TreatmentSubjectRow,
+    TumourAssessmentRow,
+)
+
+__all__ = ["snapshot_from_database", "snapshot_from_session"]
+
+
+def _decimal(text: str | None) -> Decimal | None:
+    try:
+        return None if text is None else Decimal(text)
+    except InvalidOperation:
+        return None
+
+
+def _protocol(trial_id: str) -> Protocol | None:
+    from trialdesk.adapters.protocol_files import load_protocol
+
+    try:
+        return load_protocol(trial_id)
+    except (InputError, ReferenceDataError, OSError):
+        return None
+
+
+def _trial(session: Session, trial_id: str | None) -> tuple[TrialRow, TreatmentPlan | None]:
+    query = select(TrialRow).order_by(TrialRow.id)
+    if trial_id is not None:
+        query = query.where(TrialRow.id == trial_id)
+    row = session.execute(query).scalars().first()
+    if row is None:
+        raise InputError(
+            "no trial in the database" if trial_id is None else f"trial {trial_id} not found",
+            where="trials",
+            expected="a trial row (start the service once, or run `trialdesk serve --demo`)",
+        )
+    protocol = _protocol(row.id)
+    return row, None if protocol is None else protocol.model.treatment
+
+
+def _subjects(session: Session, trial: TrialRow, cutoff: date) -> list[SubjectFact]:
+    rows = session.execute(
+        select(SubjectRow).where(SubjectRow.trial_id == trial.id).order_by(SubjectRow.code)
+    ).scalars()
+    facts = []
+    for row in rows:
+        history = [
+            StatusChange(at=e.at, from_status=e.from_status, to_status=e.to_status, reason=e.reason)
+            for e in session.execute(
+                select(StatusEventRow)
+                .where(StatusEventRow.subject_id == row.id)
+                .order_by(StatusEventRow.at, StatusEventRow.id)
+            ).scalars()
+            if e.at.date() <= cutoff
+        ]
+        screening = (
+            session.execute(
+                select(ScreeningRow)
+                .where(ScreeningRow.subject_id == row.id, ScreeningRow.as_of <= cutoff)
+                .order_by(ScreeningRow.created_at.desc())
+            )
+            .scalars()
+            .first()
+        )
+        extra = session.get(TreatmentSubjectRow, row.id)
+        facts.append(
+            SubjectFact(
+                subject_id=row.code,
+                site=row.site,
+                birth_date=row.birth_date,
+                status=history[-1].to_status if history else row.status,
+                history=history,
+                screened_on=None if screening is None else screening.as_of,
+                screen_fail_reasons=[]
+                if screening is None
+                else [_criterion_label(r) for r in screening.fail_reasons],
+                enrolled_on=None if row.enrolled_at is None else row.enrolled_at.date(),
+                ended_on=row.ended_on,
+                end_reason=row.end_reason,
+                death_date=None if extra is None else extra.death_date,
+            )
+        )
+    return facts
+
+
+def _criterion_label(reason: object) -> str:
+    """CONSORT groups by criterion ("Inclusion organ-function"), not by the value's wording."""
+    if not isinstance(reason, dict):
+        return str(reason)
+    kind = str(reason.get("kind") or "criterion").capitalize()
+    return f"{kind} {reason.get('criterion_id') or reason.get('reason')}"
+
+
+def _dlt_evaluability(
+    session: Session, plan: TreatmentPlan | None, trial_id: str, cutoff: date
+) -> dict[str, bool | None]:
+    if plan is None:
+        return {}
+    from trialdesk.service.treatment.safety import dlt_counts
+
+    _, _, statuses = dlt_counts(session, plan, trial_id, cutoff)
+    result: dict[str, bool | None] = {}
+    for code, status in statuses.items():
+        if status.evaluable:
+            result[code] = True
+        elif status.window_end is None or status.window_end > cutoff or status.pending:
+            result[code] = None  # the window is still open, or an event awaits review
+        else:
+            result[code] = False
+    return result
+
+
+def snapshot_from_session(
+    session: Session, cutoff: date, *, trial_id: str | None = None, source: str = "database"
+) -> StudySnapshot:
+    trial, plan = _trial(session, trial_id)
+    subjects = _subjects(session, trial, cutoff)
+    code_of: dict[str, str] = dict(
+        session.execute(
+            select(SubjectRow.id, SubjectRow.code).where(SubjectRow.trial_id == trial.id)
+        )
+        .tuples()
+        .all()
+    )
+    evaluable = _dlt_evaluability(session, plan, trial.id, cutoff)
+    subjects = [
+        s.model_copy(update={"dlt_evaluable": evaluable.get(s.subject_id)}) for s in subjects
+    ]
+    consents = [
+        ConsentFact(
+            subject_id=code_of[c.subject_id],
+            consent_date=c.consent_date,
+            document_version=d.version,
+            language=d.language,
+            assent_signed=c.assent_signed,
+        )
+        for c, d in session.execute(
+            select(ConsentRow, ConsentDocumentRow).join(
+                ConsentDocumentRow, ConsentRow.document_id == ConsentDocumentRow.id
+            )
+        ).tuples()
+        if c.subject_id in code_of and c.consent_date <= cutoff
+    ]
+    exposure_rows = [
+        e
+        for e in session.execute(select(ExposureRow).order_by(ExposureRow.start_at)).scalars()
+        if e.subject_id in code_of and e.start_date <= cutoff
+    ]
+    exposures = [
+        ExposureFact(
+            subject_id=code_of[e.subject_id],
+            product=e.product,
+            dose=_decimal(e.dose) or Decimal(0),
+            unit=e.unit,
+            route=e.route,
+            start=e.start_date,
+            end=None if e.stop_at is None else e.stop_at.date(),
+        )
+        for e in exposure_rows
+    ]
+    vitals = [
+        VitalSignFact(subject_id=code_of[e.subject_id], test_code=code, test_name=name,
+                      value=value, unit=unit, on=e.start_date)
+        for e in exposure_rows
+        for code, name, value, unit in (
+            ("HEIGHT", "Height", _decimal(e.height), e.height_unit),
+            ("WEIGHT", "Weight", _decimal(e.weight), e.weight_unit),
+        )
+        if value is not None
+    ]  # fmt: skip
+    adverse_events = [
+        AdverseEventFact(
+            subject_id=code_of[a.subject_id],
+            ae_id=a.id[:8].upper(),
+            term=a.term,
+            soc=a.soc,
+            meddra_code=a.meddra_code,
+            grade=a.grade,
+            onset=a.onset,
+            resolved=a.resolved if a.resolved and a.resolved <= cutoff else None,
+            serious=a.serious,
+            attribution={str(k): str(v) for k, v in a.attribution.items()},
+            dlt={"DLT": True, "NOT_DLT": False}.get(str(a.dlt.get("verdict", "")).upper()),
+            outcome=a.outcome,
+            action=a.action,
+        )
+        for a in session.execute(select(AdverseEventRow).order_by(AdverseEventRow.onset)).scalars()
+        if a.subject_id in code_of and a.onset <= cutoff
+    ]
+    responses, survival = _responses(session, plan, code_of, subjects, exposures, cutoff)
+    audit = [
+        AuditFact(seq=r.seq, at=r.at, actor=r.actor, action=r.action, entity=r.entity,
+                  entity_id=r.entity_id, reason=r.reason)
+        for r in session.execute(select(AuditEntryRow).order_by(AuditEntryRow.seq)).scalars()
+        if r.at.date() <= cutoff
+    ]  # fmt: skip
+    return StudySnapshot(
+        cutoff=cutoff,
+        source=source,
+        trial=TrialFact(
+            trial_id=trial.id,
+            title=trial.title,
+            protocol_version=trial.protocol_version,
+            target_enrollment=trial.target,
+            primary_response_criteria=plan.response.primary if plan else "INRC 2017",
+            disease_control=list(plan.response.disease_control)
+            if plan
+            else ["CR", "PR", "MR", "SD"],
+            interventions=sorted({p.intervention for p in plan.products}) if plan else [],
+            stopping_rules=list(plan.stopping_rules) if plan else [],
+            example_parts=bool(plan and plan.example),
+        ),
+        subjects=subjects,
+        consents=consents,
+        exposures=exposures,
+        adverse_events=adverse_events,
+        vital_signs=vitals,
+        responses=responses,
+        survival=survival,
+        audit=audit,
+        data_available=_availability(plan),
+    )
+
+
+def _responses(
+    session: Session,
+    plan: TreatmentPlan | None,
+    code_of: dict[str, str],
+    subjects: list[SubjectFact],
+    exposures: list[ExposureFact],
+    cutoff: date,
+) -> tuple[list[ResponseFact], list[SurvivalFact]]:
+    if plan is None:
+        return [], []
+    starts: dict[str, date] = {}
+    for e in exposures:
+        starts[e.subject_id] = min(starts.get(e.subject_id, e.start), e.start)
+    responses: list[ResponseFact] = []
+    survival: list[SurvivalFact] = []
+    by_code = {s.subject_id: s for s in subjects}
+    for row in session.execute(
+        select(TumourAssessmentRow).where(TumourAssessmentRow.criteria == plan.response.primary)
+    ).scalars():
+        code = code_of.get(row.subject_id)
+        if code is None:
+            continue
+        summary = (
+            summarise_recist(row.inputs["assessments"])
+            if row.criteria == "RECIST 1.1"
+            else summarise_inrc(row.inputs["timepoints"])
+        )
+        responses += [
+            ResponseFact(subject_id=code, on=p.date, criteria=row.criteria, response=p.overall,
+                         visit=f"ASSESSMENT {n + 1}")
+            for n, p in enumerate(summary.timepoints)
+            if p.date <= cutoff
+        ]  # fmt: skip
+        start = starts.get(code)
+        if start is None:
+            continue
+        subject = by_code[code]
+        death = subject.death_date if subject.death_date and subject.death_date <= cutoff else None
+        ends = derive_endpoints(
+            summary,
+            start,
+            disease_control=plan.response.disease_control,
+            death=death,
+            cutoff=cutoff,
+        )
+        alive = max(
+            [start, *(r.on for r in responses if r.subject_id == code)]
+            + [e.start for e in exposures if e.subject_id == code]
+        )
+        os_end = death or alive
+        survival.append(
+            SurvivalFact(
+                subject_id=code,
+                best_response=ends.best_response,
+                pfs_days=ends.pfs.days,
+                pfs_event=ends.pfs.event,
+                os_days=(os_end - start).days + 1,
+                os_event=death is not None,
+                treatment_start=start,
+                last_known_alive=None if death else alive,
+            )
+        )
+    return responses, survival
+
+
+def _availability(plan: TreatmentPlan | None) -> dict[str, DomainAvailability]:
+    yes = DomainAvailability(available=True, note="from the study database")
+    on_study = (
+        yes
+        if plan
+        else DomainAvailability(
+            available=False, note="the protocol has no treatment section: no on-study data model"
+        )
+    )
+    return {
+        "subjects": DomainAvailability(
+            available=True, note="status history, screen-fail reasons; sex is not stored (U)"
+        ),
+        "consents": yes,
+        "exposures": on_study,
+        "adverse_events": on_study,
+        "labs": DomainAvailability(
+            available=False,
+            note="lab results are graded on ingest but only their AE suggestions are stored",
+        ),
+        "vital_signs": DomainAvailability(
+            available=True, note="height and weight recorded with each dose only"
+        ),
+        "lesions": DomainAvailability(
+            available=False,
+            note="lesion measurements stay in the criteria documents; not extracted yet",
+        ),
+        "responses": on_study,
+        "survival": DomainAvailability(
+            available=plan is not None,
+            note="PFS from the primary criteria's time points; OS censored at the last dose "
+            "or assessment (no follow-up contact dates are stored)",
+        ),
+        "audit": yes,
+    }
+
+
+def snapshot_from_database(
+    database: Database, cutoff: date, *, trial_id: str | None = None
+) -> StudySnapshot:
+    """One read-only transaction, so the snapshot is consistent while the service runs."""
+    options = (
+        {"isolation_level": "REPEATABLE READ"}
+        if database.dialect == "postgresql"
+        else {READ_ONLY: True}
+    )
+    with (
+        database.engine.connect().execution_options(**options) as connection,
+        Session(bind=connection) as session,
+        session.begin(),
+    ):
+        return snapshot_from_session(
+            session, cutoff, trial_id=trial_id, source=f"database ({database.dialect})"
+        )
