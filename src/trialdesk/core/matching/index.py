@@ -174,21 +174,32 @@ class TrialIndex:
         admitted_high = {p for _, p in self._max_years[start:]}
         return admitted_low & admitted_high
 
-    def outside_age(self, fact: TrialFacts, patient: PatientFacts, on: date) -> str | None:
-        """Why the patient is outside the trial's age limits on every reading, or None."""
+    @staticmethod
+    def patient_ages(patient: PatientFacts, on: date) -> dict[str, tuple[int, int]] | None:
+        """The patient's age in each unit, youngest and oldest reading; computed once."""
         if patient.birth_earliest is None or patient.birth_latest is None:
+            return None
+        return {
+            unit: (
+                completed_age(unit, patient.birth_latest, on),
+                completed_age(unit, patient.birth_earliest, on),
+            )
+            for unit in ("year", "month", "week", "day")
+        }
+
+    @staticmethod
+    def outside_age(fact: TrialFacts, ages: dict[str, tuple[int, int]] | None) -> str | None:
+        """Why the patient is outside the trial's age limits on every reading, or None."""
+        if ages is None:
             return None
         for limit, older in ((fact.min_age, False), (fact.max_age, True)):
             if limit is None:
                 continue
             number, unit = limit
-            ages = [
-                completed_age(unit, born, on)
-                for born in (patient.birth_earliest, patient.birth_latest)
-            ]
-            if (older and min(ages) > number) or (not older and max(ages) < number):
+            youngest, oldest = ages[unit]
+            if (older and youngest > number) or (not older and oldest < number):
                 side = "maximum" if older else "minimum"
-                return f"registry {side} age {number} {unit}(s); patient {min(ages)} {unit}(s)"
+                return f"registry {side} age {number} {unit}(s); patient {youngest} {unit}(s)"
         return None
 
     @staticmethod

@@ -119,13 +119,14 @@ def match_patient(
     matches: list[TrialMatch] = []
     ruled_out = 0
     approximate = _age_candidates(index, facts, as_of)
+    ages = index.patient_ages(facts, as_of)
     for position in sorted(keep):
         fact = index.facts[position]
         protocol = index.protocols[position]
         why = None
         if approximate is not None and position not in approximate:
-            why = index.outside_age(fact, facts, as_of) or "registry age limits"
-        why = why or index.outside_sex(fact, facts) or index.outside_age(fact, facts, as_of)
+            why = index.outside_age(fact, ages) or "registry age limits"
+        why = why or index.outside_sex(fact, facts) or index.outside_age(fact, ages)
         if why is not None:
             ruled_out += 1
             matches.append(_ruled_out(protocol, why))
