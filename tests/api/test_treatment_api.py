@@ -116,6 +116,10 @@ def test_subject_on_study_end_to_end(team: Clients, app: FastAPI) -> None:
     assert status["chemo-c1-d1"] == "done"
     assert status["antibody-c1-d2"] == "due"
     assert cal["example"] is True
+    assert cal["cycle_starts"] == [
+        {"cycle": 1, "planned": c1.isoformat(), "actual": c1.isoformat(), "delay_days": 0,
+         "deviation": None}
+    ]  # fmt: skip
 
     for product, amount, unit, day in (
         ("anti_gd2", "17.5", "mg/m2", 1),

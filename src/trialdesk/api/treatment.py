@@ -175,7 +175,12 @@ def read_calendar(
     plan = plan_of(study.protocol)
     with study.database.transaction() as session:
         visits = schedule.calendar(session, actor, plan, subject_id, as_of or study.date_today())
-    return {"example": plan.example, "visits": [v.to_dict() for v in visits]}
+        starts = schedule.cycle_report(session, actor, plan, subject_id)
+    return {
+        "example": plan.example,
+        "cycle_starts": [c.to_dict() for c in starts],
+        "visits": [v.to_dict() for v in visits],
+    }
 
 
 @router.put("/subjects/{subject_id}/cycles/{cycle}/start", summary="Actual or re-planned day 1")

@@ -12,7 +12,12 @@ from datetime import date, timedelta
 import pytest
 from treatment_builders import bundled_plan
 
-from trialdesk.core.treatment.calendar import VisitStatus, cycle_starts, plan_calendar
+from trialdesk.core.treatment.calendar import (
+    VisitStatus,
+    cycle_start_report,
+    cycle_starts,
+    plan_calendar,
+)
 from trialdesk.errors import InputError
 
 ENROLLED = date(2026, 3, 2)
@@ -87,3 +92,15 @@ def test_every_visit_of_the_schedule_is_planned_once() -> None:
     assert len(keys) == 6 * 13 + 2 + 1
     assert all(v.earliest <= v.target <= v.latest for v in visits)
     assert [v.target for v in visits] == sorted(v.target for v in visits)
+
+
+def test_cycle_start_report_flags_a_late_first_cycle_and_reports_delays() -> None:
+    late_c2 = C1D1 + timedelta(days=7 + 21 + 5)  # cycle 1 began a week late, cycle 2 5 more
+    report = cycle_start_report(bundled_plan(), ENROLLED, {1: C1D1 + timedelta(days=7), 2: late_c2})
+    first, second = report
+    assert (first.delay_days, first.deviation) == (7, None)  # the 7-day start window holds
+    assert second.planned == C1D1 + timedelta(days=7 + 21)
+    assert (second.delay_days, second.deviation) == (5, None)  # a re-plan, not a deviation
+    too_late = cycle_start_report(bundled_plan(), ENROLLED, {1: C1D1 + timedelta(days=8)})
+    assert too_late[0].deviation is not None
+    assert "allows 0 to 7" in too_late[0].deviation

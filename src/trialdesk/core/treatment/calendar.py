@@ -20,7 +20,15 @@ from typing import Any
 from trialdesk.core.protocol.treatment import TreatmentPlan, VisitSpec
 from trialdesk.errors import InputError
 
-__all__ = ["PlannedVisit", "VisitStatus", "cycle_starts", "plan_calendar", "visit_key"]
+__all__ = [
+    "CycleStart",
+    "PlannedVisit",
+    "VisitStatus",
+    "cycle_start_report",
+    "cycle_starts",
+    "plan_calendar",
+    "visit_key",
+]
 
 
 class VisitStatus(StrEnum):
@@ -183,3 +191,48 @@ def _visit(
         products=tuple(spec.products),
         procedures=tuple(spec.procedures),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class CycleStart:
+    """How a recorded cycle start compares with the plan before it was recorded."""
+
+    cycle: int
+    planned: date  # from enrollment (cycle 1) or the previous cycle's actual day 1
+    actual: date
+    delay_days: int
+    deviation: str | None  # set when the protocol's start window is exceeded
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "cycle": self.cycle,
+            "planned": self.planned.isoformat(),
+            "actual": self.actual.isoformat(),
+            "delay_days": self.delay_days,
+            "deviation": self.deviation,
+        }
+
+
+def cycle_start_report(
+    plan: TreatmentPlan, enrollment: date, actual_starts: Mapping[int, date]
+) -> tuple[CycleStart, ...]:
+    """Each recorded start with its delay. Cycle 1 may start up to ``start_window_days`` late;
+    a later cycle's delay (count recovery, toxicity) is a re-plan, reported but not a deviation.
+    """
+    starts = cycle_starts(plan, enrollment, actual_starts)
+    spec = plan.cycles
+    report = []
+    for cycle in sorted(actual_starts):
+        if cycle == 1:
+            planned = enrollment + timedelta(days=spec.start_after_enrollment_days)
+        else:
+            planned = starts[cycle - 1] + timedelta(days=spec.length_days)
+        delay = (actual_starts[cycle] - planned).days
+        deviation = None
+        if cycle == 1 and not 0 <= delay <= spec.start_window_days:
+            deviation = (
+                f"cycle 1 started {delay} day(s) from its planned date {planned}; the protocol "
+                f"allows 0 to {spec.start_window_days}"
+            )
+        report.append(CycleStart(cycle, planned, actual_starts[cycle], delay, deviation))
+    return tuple(report)

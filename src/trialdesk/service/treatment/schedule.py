@@ -8,7 +8,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from trialdesk.core.protocol.treatment import TreatmentPlan
-from trialdesk.core.treatment.calendar import PlannedVisit, cycle_starts, plan_calendar
+from trialdesk.core.treatment.calendar import (
+    CycleStart,
+    PlannedVisit,
+    cycle_start_report,
+    cycle_starts,
+    plan_calendar,
+)
 from trialdesk.errors import InputError, WorkflowError
 from trialdesk.service import audit
 from trialdesk.service.access import Actor
@@ -17,7 +23,14 @@ from trialdesk.service.subjects import get_subject
 from trialdesk.service.treatment.access import TreatmentPermission, require_treatment
 from trialdesk.service.treatment.models import CycleStartRow, VisitRow
 
-__all__ = ["calendar", "enrollment_date", "on_study_subject", "record_cycle_start", "record_visit"]
+__all__ = [
+    "calendar",
+    "cycle_report",
+    "enrollment_date",
+    "on_study_subject",
+    "record_cycle_start",
+    "record_visit",
+]
 
 
 def enrollment_date(subject: SubjectRow) -> date:
@@ -125,3 +138,10 @@ def calendar(
         actual_starts=_starts(session, subject.id),
         done=_done(session, subject.id),
     )
+
+
+def cycle_report(
+    session: Session, actor: Actor, plan: TreatmentPlan, subject_id: str
+) -> tuple[CycleStart, ...]:
+    subject = on_study_subject(session, actor, subject_id)
+    return cycle_start_report(plan, enrollment_date(subject), _starts(session, subject.id))
