@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from treatment_builders import bundled_plan
 
 from trialdesk.core.treatment.calendar import (
@@ -104,3 +106,21 @@ def test_cycle_start_report_flags_a_late_first_cycle_and_reports_delays() -> Non
     too_late = cycle_start_report(bundled_plan(), ENROLLED, {1: C1D1 + timedelta(days=8)})
     assert too_late[0].deviation is not None
     assert "allows 0 to 7" in too_late[0].deviation
+
+
+@given(delays=st.lists(st.integers(min_value=0, max_value=30), min_size=6, max_size=6))
+def test_replanning_only_ever_moves_visits_later(delays: list[int]) -> None:
+    """Invariant: recording delayed cycle starts never pulls a visit earlier than first
+    planned, and every window still contains its target."""
+    plan = bundled_plan()
+    original = {v.key: v.target for v in plan_calendar(plan, ENROLLED, ENROLLED)}
+    starts: dict[int, date] = {}
+    day1 = C1D1
+    for cycle, delay in enumerate(delays, start=1):
+        day1 = day1 + timedelta(days=delay)
+        starts[cycle] = day1
+        day1 = day1 + timedelta(days=21)
+    replanned = plan_calendar(plan, ENROLLED, ENROLLED, actual_starts=starts)
+    assert all(v.target >= original[v.key] for v in replanned)
+    assert all(v.earliest <= v.target <= v.latest for v in replanned)
+    assert all(v.shifted_days == (v.target - original[v.key]).days for v in replanned)
