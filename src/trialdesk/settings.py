@@ -7,6 +7,7 @@ Settings object has no side effects: the secret key is generated and persisted b
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
@@ -17,7 +18,9 @@ __all__ = ["Settings", "ensure_secret_key"]
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="TRIALDESK_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="TRIALDESK_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
 
     database_url: str = "sqlite:///var/trialdesk.sqlite3"
     secret_key: SecretStr | None = None
@@ -38,7 +41,9 @@ def ensure_secret_key(settings: Settings) -> Settings:
     path = settings.secret_key_file
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
-        path.chmod(0o600)
+        # Created owner-only from the first byte (not written, then narrowed).
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+            out.write(secrets.token_urlsafe(48))
     key = path.read_text(encoding="utf-8").strip()
     return settings.model_copy(update={"secret_key": SecretStr(key)})
