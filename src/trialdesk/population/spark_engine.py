@@ -17,6 +17,8 @@ from trialdesk.population.sql import transpile
 
 __all__ = ["SparkEngine", "spark_session"]
 
+_REUSED = frozenset({"td_person", "td_lab_rows", "td_lab_newest", "td_lab_day", "td_lab_row_eval"})
+
 
 def spark_session(master: str | None = None) -> Any:
     """A session for ``master`` (default ``local[2]``); ``sc://host:15002`` uses Spark Connect."""
@@ -28,7 +30,8 @@ def spark_session(master: str | None = None) -> Any:
         return builder.remote(target).getOrCreate()
     return (
         builder.master(target)
-        .config("spark.sql.shuffle.partitions", "8")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.session.timeZone", "UTC")
@@ -57,8 +60,10 @@ class SparkEngine(PopulationEngine):
         frame.createOrReplaceTempView(name)
 
     def create(self, name: str, duckdb_sql: str) -> None:
-        # Materialise each step: a view chain would be re-planned (and re-run) at every use.
-        frame = self._spark.sql(transpile(duckdb_sql, "spark")).localCheckpoint(eager=True)
+        frame = self._spark.sql(transpile(duckdb_sql, "spark"))
+        if name in _REUSED:
+            # Materialise the steps read several times: a view would be re-run at every use.
+            frame = frame.localCheckpoint(eager=True)
         frame.createOrReplaceTempView(name)
 
     def fetch(self, duckdb_sql: str) -> pa.Table:
