@@ -68,3 +68,26 @@ def test_candidate_to_on_study(study: Database, staff: Staff) -> None:
         )
     with study.transaction() as s:
         assert audit.verify(s).intact
+
+
+def test_database_errors_do_not_carry_the_values(study: Database, staff: Staff) -> None:
+    """A refused INSERT's message names the statement, never the (possibly patient) values."""
+    from sqlalchemy.exc import IntegrityError
+
+    from trialdesk.service.storage.models import SubjectRow
+
+    row = SubjectRow(
+        trial_id="NCT00000000",  # no such trial: the foreign key refuses the row
+        code="S-SECRET-NAME",
+        site="main",
+        status="candidate",
+        source="staff",
+        notes="Synthetic Child Name",
+    )
+    with study.transaction() as s:
+        s.add(row)
+        with pytest.raises(IntegrityError) as refused:
+            s.flush()
+        s.rollback()
+    assert "Synthetic Child Name" not in str(refused.value)
+    assert "S-SECRET-NAME" not in str(refused.value)

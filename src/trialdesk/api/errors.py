@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -90,6 +90,17 @@ async def _on_integrity(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _on_data(_request: Request, exc: Exception) -> JSONResponse:
+    log.warning("database refused a value: %s", type(exc).__name__)
+    return _respond(
+        InputError(
+            "a value does not fit the database (too long, or out of range)",
+            where="body",
+            hint="shorten or correct the values and send the request again",
+        )
+    )
+
+
 async def _on_busy(_request: Request, exc: Exception) -> JSONResponse:
     log.error("database unavailable: %s", type(exc).__name__)
     error = TrialDeskError("the database is busy or unavailable", hint="try again shortly")
@@ -107,5 +118,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(TrialDeskError, _on_trialdesk)
     app.add_exception_handler(StaleDataError, _on_stale)
     app.add_exception_handler(IntegrityError, _on_integrity)
+    app.add_exception_handler(DataError, _on_data)
     app.add_exception_handler(OperationalError, _on_busy)
     app.add_exception_handler(StarletteHTTPException, _on_http)

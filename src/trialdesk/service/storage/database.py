@@ -1,5 +1,8 @@
 """The database engine and transactions, the same way on SQLite and PostgreSQL.
 
+Engines hide statement parameters from their error messages: a failed INSERT must not put a
+child's name or birth date into a log or a traceback.
+
 SQLite runs in WAL mode so readers never block the writer, and every transaction starts
 with ``BEGIN IMMEDIATE``: writers queue up at the start instead of failing at commit, which
 is what makes the enrollment counter safe there. PostgreSQL locks the counter row with
@@ -31,7 +34,9 @@ def _sqlite_engine(url: str) -> Engine:
     if path and path != ":memory:" and not path.startswith("file:"):
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
-        url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        url,
+        connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        hide_parameters=True,
     )
 
     @event.listens_for(engine, "connect")
@@ -68,7 +73,9 @@ def make_engine(url: str) -> Engine:
     if backend == "sqlite":
         return _sqlite_engine(url)
     if backend == "postgresql":
-        return create_engine(url, pool_size=10, max_overflow=30, pool_pre_ping=True)
+        return create_engine(
+            url, pool_size=10, max_overflow=30, pool_pre_ping=True, hide_parameters=True
+        )
     raise ConfigurationError(
         f"unsupported database '{backend}'",
         where="TRIALDESK_DATABASE_URL",
