@@ -288,6 +288,22 @@ def test_an_early_exit_without_dlt_is_not_evaluable(study: Database, staff: Staf
         assert safety.dlt_counts(s, plan(), "NCT06948994", after_window)[:2] == (0, 0)
 
 
+def test_pre_treatment_labs_are_baselines_not_adverse_events(study: Database, staff: Staff) -> None:
+    """CTCAE v5.0 ALT with an abnormal baseline grades on x baseline: 130 U/L against a
+    baseline of 80 U/L (ULN 40) is 1.625 x B, grade 1; against the ULN alone it would be
+    3.25 x ULN, grade 2."""
+    sid, enrolled = enrolled_subject(study, staff, TODAY)
+    before = lab_record("p1", enrolled + timedelta(days=2), ("1742-6", "80", "U/L", "5", "40"))
+    with study.transaction() as s:
+        assert labs.ingest_labs(s, staff.coordinator, sid, before) == []  # nothing dosed yet
+    dose(study, staff, sid, "anti_gd2", enrolled + timedelta(days=8), "17.5", "mg/m2")
+    after = lab_record("p1", enrolled + timedelta(days=12), ("1742-6", "130", "U/L", "5", "40"))
+    with study.transaction() as s:
+        [suggestion] = labs.ingest_labs(s, staff.coordinator, sid, after)
+        assert (suggestion.term, suggestion.grade) == ("Alanine aminotransferase increased", 1)
+        assert "baseline" in suggestion.reason
+
+
 def test_roles_that_may_not_record(study: Database, staff: Staff) -> None:
     sid, enrolled = enrolled_subject(study, staff, TODAY)
     with study.transaction() as s:

@@ -22,7 +22,7 @@ from trialdesk.core.record import ObservationRecord, Quantity, ReferenceRange, S
 from trialdesk.core.rules.ctcae import GradeStatus, gradable_analytes, grade_lab
 from trialdesk.errors import InputError, ReferenceDataError, UnitError
 
-__all__ = ["LabSuggestion", "SuggestionKind", "suggest_adverse_events"]
+__all__ = ["LabSuggestion", "SuggestionKind", "analyte_of", "suggest_adverse_events"]
 
 # The FHIR adapter shortens system URIs ("loinc"); records built by hand may keep the URI.
 _LOINC = frozenset({"loinc", "http://loinc.org"})
@@ -66,7 +66,8 @@ class LabSuggestion:
         }
 
 
-def _analyte_of(observation: ObservationRecord) -> Analyte | None:
+def analyte_of(observation: ObservationRecord) -> Analyte | None:
+    """The catalogue analyte of an Observation, by its LOINC code."""
     for coding in observation.codes:
         if coding.system in _LOINC:
             found = analyte_for_loinc(coding.code)
@@ -94,7 +95,7 @@ def suggest_adverse_events(
     gradable = set(gradable_analytes())
     found: list[LabSuggestion] = []
     for observation in observations:
-        item = _analyte_of(observation)
+        item = analyte_of(observation)
         if item is None or item.id not in gradable or item.category != "lab":
             continue
         suggestion = _suggest(observation, item, age_years, sex, (baselines or {}).get(item.id))

@@ -1,20 +1,26 @@
 """Lab results (a FHIR Bundle of Observations) → pending AE suggestions; a coordinator confirms
 (an adverse event is created, with its edit checks) or rejects (with a reason). Nothing is
-created silently; a result seen before is not suggested twice."""
+created silently; a result seen before is not suggested twice; results from before the first
+administration are the subject's baselines, not adverse events."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from trialdesk.core.protocol.treatment import TreatmentPlan
-from trialdesk.core.record import PatientRecord, Quantity
+from trialdesk.core.record import ObservationRecord, PatientRecord, Quantity
 from trialdesk.core.treatment.adverse_events import AdverseEventEntry
-from trialdesk.core.treatment.lab_suggestions import SuggestionKind, suggest_adverse_events
+from trialdesk.core.treatment.lab_suggestions import (
+    SuggestionKind,
+    analyte_of,
+    suggest_adverse_events,
+)
 from trialdesk.errors import InputError, WorkflowError
 from trialdesk.service import audit
 from trialdesk.service.access import Actor
@@ -22,7 +28,8 @@ from trialdesk.service.storage.types import utcnow
 from trialdesk.service.subjects import NotFoundError, get_subject
 from trialdesk.service.treatment.access import TreatmentPermission, require_treatment
 from trialdesk.service.treatment.adverse_events import Saved, record_adverse_event
-from trialdesk.service.treatment.models import AeSuggestionRow
+from trialdesk.service.treatment.exposure import first_dose
+from trialdesk.service.treatment.models import AeSuggestionRow, TreatmentSubjectRow
 from trialdesk.service.treatment.schedule import on_study_subject
 
 __all__ = ["confirm_suggestion", "ingest_labs", "reject_suggestion", "suggestions"]
@@ -36,30 +43,31 @@ def _age_years(birth: date | None, on: date) -> Decimal | None:
 
 
 def ingest_labs(
-    session: Session,
-    actor: Actor,
-    subject_id: str,
-    record: PatientRecord,
-    *,
-    baselines: Mapping[str, Quantity] | None = None,
+    session: Session, actor: Actor, subject_id: str, record: PatientRecord
 ) -> list[AeSuggestionRow]:
-    """Store a suggestion for each gradable abnormal (or ungradable) result not seen before."""
+    """Results before the first administration become the subject's baselines (the CTCAE
+    x-baseline bands need them) and are never suggested as AEs: a pre-treatment abnormality is
+    a baseline condition. Results from the first administration on become suggestions, once
+    each (a result seen before is skipped)."""
     require_treatment(actor, TreatmentPermission.RECORD)
     subject = on_study_subject(session, actor, subject_id)
+    start = first_dose(session, subject.id)
+    before = [o for o in record.observations if _before(o, start)]
+    after = [o for o in record.observations if not _before(o, start) and o.effective is not None]
+    baselines = _update_baselines(session, actor, subject.id, before)
     seen = set(
         session.execute(
             select(AeSuggestionRow.observation).where(AeSuggestionRow.subject_id == subject.id)
         ).scalars()
     )
-    when = max(
-        (o.effective.earliest for o in record.observations if o.effective is not None),
-        default=None,
-    )
+    when = max((o.effective.earliest for o in after if o.effective is not None), default=None)
     found = suggest_adverse_events(
-        record.observations,
+        after,
         age_years=None if when is None else _age_years(subject.birth_date, when),
         sex=record.patient.sex,
-        baselines=baselines,
+        baselines={
+            name: Quantity(Decimal(b["value"]), str(b["unit"])) for name, b in baselines.items()
+        },
     )
     stored = []
     for item in found:
@@ -77,6 +85,53 @@ def ingest_labs(
         seen.add(item.observation)
         stored.append(row)
     return stored
+
+
+def _before(observation: ObservationRecord, start: date | None) -> bool:
+    """Taken before treatment: no administration yet, or dated (wholly) before the first."""
+    if start is None:
+        return True
+    return observation.effective is not None and observation.effective.latest < start
+
+
+def _update_baselines(
+    session: Session, actor: Actor, subject_id: str, observations: Sequence[ObservationRecord]
+) -> dict[str, Any]:
+    facts = session.get(TreatmentSubjectRow, subject_id)
+    if facts is None:
+        facts = TreatmentSubjectRow(subject_id=subject_id, lab_baselines={})
+        session.add(facts)
+    baselines = dict(facts.lab_baselines or {})
+    changed = False
+    for item in observations:
+        analyte = analyte_of(item)
+        if analyte is None or not isinstance(item.value, Quantity) or item.effective is None:
+            continue
+        if item.value.comparator is not None or item.status not in (
+            "final",
+            "amended",
+            "corrected",
+        ):
+            continue
+        day = item.effective.latest.isoformat()
+        known = baselines.get(analyte.id)
+        if known is None or str(known["date"]) <= day:
+            baselines[analyte.id] = {
+                "value": str(item.value.value),
+                "unit": item.value.unit,
+                "date": day,
+                "observation": f"Observation/{item.ref.id}",
+            }
+            changed = True
+    if changed:
+        old = {"lab_baselines": facts.lab_baselines}
+        facts.lab_baselines = baselines
+        session.flush()
+        audit.record(
+            session, actor, "update", "treatment_subject", subject_id, old=old,
+            new={"lab_baselines": baselines}, reason="pre-treatment lab results as baselines",
+        )  # fmt: skip
+    return baselines
 
 
 def suggestions(

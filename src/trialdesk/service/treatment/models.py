@@ -37,6 +37,8 @@ class TreatmentSubjectRow(Base):
     subject_id: Mapped[str] = mapped_column(ForeignKey("subjects.id"), primary_key=True)
     death_date: Mapped[date | None] = mapped_column(Date)
     left_before_dlt_window_end: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Latest pre-treatment result per analyte: {"alt": {"value", "unit", "date", "observation"}}
+    lab_baselines: Mapped[dict[str, Any]] = mapped_column(default=lambda: {})
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 

@@ -182,6 +182,7 @@ def upgrade() -> None:
         sa.Column("subject_id", sa.String(length=36), nullable=False),
         sa.Column("death_date", sa.Date(), nullable=True),
         sa.Column("left_before_dlt_window_end", sa.Boolean(), nullable=False),
+        sa.Column("lab_baselines", sa.JSON(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["subject_id"],
