@@ -71,3 +71,28 @@ def test_missing_data_folder_says_how_to_make_one(tmp_path: Path) -> None:
     assert isinstance(ran.exception, TrialDeskError)
     assert ran.exception.exit_code == 2
     assert "synth population" in str(ran.exception)
+
+
+def test_fhir_bulk_export_converts_to_omop_and_screens(tmp_path: Path) -> None:
+    runner = CliRunner()
+    export = tmp_path / "export.ndjson"
+    made = runner.invoke(
+        app, ["synth", "patients", "--count", "40", "--seed", "2", "--out", str(export)]
+    )
+    assert made.exit_code == 0, made.output
+    data = tmp_path / "omop"
+    converted = runner.invoke(app, ["population", "from-fhir", str(export), "--out", str(data)])
+    assert converted.exit_code == 0, converted.output
+    person = pq.read_table(data / "person.parquet")
+    assert person.num_rows == 40
+    measurement = pq.read_table(data / "measurement.parquet")
+    codes = set(measurement.column("measurement_source_value").to_pylist())
+    assert "loinc:718-7" in codes  # haemoglobin, as system:code
+    out = tmp_path / "results.parquet"
+    args = ["population", "screen", "--as-of", "2025-06-01", "--data", str(data)]
+    ran = runner.invoke(app, [*args, "--fallback", "review", "--out", str(out)])
+    assert ran.exit_code == 0, ran.output
+    results = pq.read_table(out).to_pandas()
+    assert results["person_id"].nunique() == 40
+    hb = results[results["criterion_id"] == "inc-hemoglobin"]
+    assert {"pass", "fail"} <= set(hb["status"])

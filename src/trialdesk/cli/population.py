@@ -2,6 +2,7 @@
 
     trialdesk population screen --trial NCT06948994 --as-of 2026-06-01 --data omop/ \\
         --engine duckdb --out results.parquet
+    trialdesk population from-fhir export.ndjson --out omop/
 """
 
 from __future__ import annotations
@@ -89,6 +90,19 @@ def screen_population(
         runner.close()
     result.write(out)
     _summary(result, out)
+
+
+@population_app.command("from-fhir")
+def from_fhir(
+    source: Annotated[Path, typer.Argument(help="FHIR bulk-export NDJSON, a Bundle or a folder.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for the OMOP Parquet tables.")],
+) -> None:
+    """Convert FHIR R4 (bulk export) into the OMOP tables 'population screen' reads."""
+    from trialdesk.population.from_fhir import fhir_to_omop
+
+    counts = fhir_to_omop(source, out)
+    summary = ", ".join(f"{name} {count}" for name, count in counts.items())
+    typer.echo(f"Wrote OMOP tables to {out}: {summary}")
 
 
 def _summary(result: PopulationResult, out: Path) -> None:

@@ -1,0 +1,234 @@
+"""FHIR bulk export (NDJSON, Bundles or folders) → the OMOP tables population screening reads.
+
+Reuses the FHIR adapter's readers (one :class:`PatientRecord` per patient), then writes each
+fact in the conventions of docs/population.md. What OMOP cannot hold is dropped *towards
+unknown*, never towards eligible:
+
+* results with a comparator (``<5``) get ``operator_concept_id = 0`` (no plain value: unused);
+* results whose status the screener would not use, or with unknown modifierExtensions, are
+  left out (the screener would not use the former and would ask for review for the latter:
+  screen such patients one by one with ``trialdesk screen``);
+* a date known only to a month or year is written as its earliest day (older: more likely
+  stale, never fresher than it was);
+* only reference ranges without age or sex restriction are kept (else the default interval
+  for the child's age and sex is used);
+* a resolved condition or a finished medication without an end date ends on its start date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from trialdesk.adapters.fhir import read_records
+from trialdesk.core.record import Coding, FuzzyDate, ObservationRecord, PatientRecord, Quantity, Sex
+from trialdesk.core.screening.context import USABLE_OBSERVATION_STATUSES
+from trialdesk.population.omop import FEMALE, MALE
+
+__all__ = ["fhir_to_omop", "records_to_omop"]
+
+_GENDER = {Sex.MALE: MALE, Sex.FEMALE: FEMALE}
+_RESOLVED = {"resolved", "inactive", "remission"}
+_DATE = pa.date32()
+
+
+def fhir_to_omop(source: Path, out: Path) -> dict[str, int]:
+    """Convert and write ``out/<table>.parquet``; returns rows per table."""
+    tables = records_to_omop(read_records(source))
+    out.mkdir(parents=True, exist_ok=True)
+    for name, table in tables.items():
+        pq.write_table(table, out / f"{name}.parquet")
+    return {name: table.num_rows for name, table in tables.items()}
+
+
+def _code(codes: Iterable[Coding], prefer: str | None = None) -> str | None:
+    items = list(codes)
+    chosen = next((c for c in items if c.system == prefer), items[0] if items else None)
+    return f"{chosen.system}:{chosen.code}" if chosen else None
+
+
+def _day(value: FuzzyDate | None) -> date | None:
+    return value.earliest if value is not None else None
+
+
+def records_to_omop(records: Iterable[PatientRecord]) -> dict[str, pa.Table]:
+    rows: dict[str, list[dict[str, Any]]] = {
+        "person": [],
+        "measurement": [],
+        "observation": [],
+        "condition_occurrence": [],
+        "procedure_occurrence": [],
+        "drug_exposure": [],
+        "death": [],
+    }
+    for person_id, record in enumerate(records, start=1):
+        _person(rows, person_id, record)
+        for observation in record.observations:
+            _observation(rows, person_id, observation)
+        for condition in record.conditions:
+            resolved = (condition.clinical_status or "") in _RESOLVED
+            start = _day(condition.onset) or _day(condition.recorded)
+            end = _day(condition.abatement) or (start if resolved else None)
+            rows["condition_occurrence"].append(
+                {
+                    "condition_occurrence_id": len(rows["condition_occurrence"]) + 1,
+                    "person_id": person_id,
+                    "condition_start_date": start,
+                    "condition_end_date": end,
+                    "condition_source_value": _code(condition.codes, "snomed"),
+                }
+            )
+        for procedure in record.procedures:
+            rows["procedure_occurrence"].append(
+                {
+                    "procedure_occurrence_id": len(rows["procedure_occurrence"]) + 1,
+                    "person_id": person_id,
+                    "procedure_date": _day(procedure.performed),
+                    "procedure_source_value": _code(procedure.codes, "snomed"),
+                }
+            )
+        for medication in record.medications:
+            start = _day(medication.start)
+            finished = medication.status in ("completed", "stopped", "cancelled", "not-taken")
+            rows["drug_exposure"].append(
+                {
+                    "drug_exposure_id": len(rows["drug_exposure"]) + 1,
+                    "person_id": person_id,
+                    "drug_exposure_start_date": start,
+                    "drug_exposure_end_date": _day(medication.end) or (start if finished else None),
+                    "drug_source_value": _code(medication.codes, "atc"),
+                }
+            )
+    return {name: _table(name, items) for name, items in rows.items()}
+
+
+def _person(rows: dict[str, list[dict[str, Any]]], person_id: int, record: PatientRecord) -> None:
+    birth = record.patient.birth_date
+    exact = birth is not None and birth.is_exact
+    month_known = birth is not None and birth.earliest.month == birth.latest.month
+    rows["person"].append(
+        {
+            "person_id": person_id,
+            "gender_concept_id": _GENDER.get(record.patient.sex, 0),
+            "year_of_birth": birth.earliest.year if birth else None,
+            "month_of_birth": birth.earliest.month if birth and month_known else None,
+            "day_of_birth": birth.earliest.day if birth and exact else None,
+            "birth_datetime": birth.earliest if birth and exact else None,
+            "person_source_value": record.patient.ref.id,
+            "gender_source_value": record.patient.sex.value,
+        }
+    )
+    if record.patient.deceased:
+        rows["death"].append({"person_id": person_id, "death_date": None})
+
+
+def _observation(
+    rows: dict[str, list[dict[str, Any]]], person_id: int, observation: ObservationRecord
+) -> None:
+    if observation.status not in USABLE_OBSERVATION_STATUSES or observation.unknown_modifiers:
+        return
+    value = observation.value
+    day = _day(observation.effective)
+    if day is None:
+        return
+    if isinstance(value, Quantity) or value is None:
+        low = high = None
+        for reference in observation.reference_ranges:
+            restricted = reference.age_low_years is not None or reference.age_high_years is not None
+            if reference.kind not in (None, "normal") or restricted or reference.sex is not None:
+                continue
+            unit = value.unit if isinstance(value, Quantity) else None
+            if reference.high is not None and reference.high.unit == unit:
+                high = float(reference.high.value)
+            if reference.low is not None and reference.low.unit == unit:
+                low = float(reference.low.value)
+            break
+        rows["measurement"].append(
+            {
+                "measurement_id": len(rows["measurement"]) + 1,
+                "person_id": person_id,
+                "measurement_date": day,
+                "operator_concept_id": 0
+                if isinstance(value, Quantity) and value.comparator
+                else None,
+                "value_as_number": float(value.value) if isinstance(value, Quantity) else None,
+                "range_low": low,
+                "range_high": high,
+                "measurement_source_value": _code(observation.codes, "loinc"),
+                "unit_source_value": value.unit if isinstance(value, Quantity) else None,
+            }
+        )
+        return
+    text = f"{value.system}:{value.code}" if isinstance(value, Coding) else str(value)
+    rows["observation"].append(
+        {
+            "observation_id": len(rows["observation"]) + 1,
+            "person_id": person_id,
+            "observation_date": day,
+            "observation_source_value": _code(observation.codes),
+            "value_as_string": text,
+        }
+    )
+
+
+_SCHEMAS: dict[str, list[tuple[str, pa.DataType]]] = {
+    "person": [
+        ("person_id", pa.int64()),
+        ("gender_concept_id", pa.int32()),
+        ("year_of_birth", pa.int32()),
+        ("month_of_birth", pa.int32()),
+        ("day_of_birth", pa.int32()),
+        ("birth_datetime", _DATE),
+        ("person_source_value", pa.string()),
+        ("gender_source_value", pa.string()),
+    ],
+    "measurement": [
+        ("measurement_id", pa.int64()),
+        ("person_id", pa.int64()),
+        ("measurement_date", _DATE),
+        ("operator_concept_id", pa.int32()),
+        ("value_as_number", pa.float64()),
+        ("range_low", pa.float64()),
+        ("range_high", pa.float64()),
+        ("measurement_source_value", pa.string()),
+        ("unit_source_value", pa.string()),
+    ],
+    "observation": [
+        ("observation_id", pa.int64()),
+        ("person_id", pa.int64()),
+        ("observation_date", _DATE),
+        ("observation_source_value", pa.string()),
+        ("value_as_string", pa.string()),
+    ],
+    "condition_occurrence": [
+        ("condition_occurrence_id", pa.int64()),
+        ("person_id", pa.int64()),
+        ("condition_start_date", _DATE),
+        ("condition_end_date", _DATE),
+        ("condition_source_value", pa.string()),
+    ],
+    "procedure_occurrence": [
+        ("procedure_occurrence_id", pa.int64()),
+        ("person_id", pa.int64()),
+        ("procedure_date", _DATE),
+        ("procedure_source_value", pa.string()),
+    ],
+    "drug_exposure": [
+        ("drug_exposure_id", pa.int64()),
+        ("person_id", pa.int64()),
+        ("drug_exposure_start_date", _DATE),
+        ("drug_exposure_end_date", _DATE),
+        ("drug_source_value", pa.string()),
+    ],
+    "death": [("person_id", pa.int64()), ("death_date", _DATE)],
+}
+
+
+def _table(name: str, items: list[dict[str, Any]]) -> pa.Table:
+    schema = pa.schema(_SCHEMAS[name])
+    return pa.Table.from_pylist(items, schema=schema)
