@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
-from web_helpers import TestClient, csrf_of
+from web_helpers import TestClient, build_app, csrf_of
 
 GOOD = {
     "birth_date": "2018-05-01",
@@ -112,6 +113,7 @@ def test_every_page_sends_security_headers(client: TestClient) -> None:
         assert headers["x-content-type-options"] == "nosniff"
         assert headers["referrer-policy"] == "no-referrer"
         assert headers["cache-control"] == "no-store"
+        assert "strict-transport-security" not in headers  # plain HTTP here: no HSTS
 
 
 def test_the_questionnaire_is_generated_from_the_criteria(client: TestClient) -> None:
@@ -204,3 +206,14 @@ def test_answers_and_contacts_never_travel_in_urls(client: TestClient) -> None:
     assert 'method="post" action="/apply"' in html
     for form in re.findall(r"<form[^>]*>", html):
         assert 'method="post"' in form
+
+
+def test_behind_https_cookies_are_secure_and_hsts_is_sent(tmp_path: Path, seeded: Path) -> None:
+    app = build_app(tmp_path, seed=seeded, cookie_secure=True)
+    with TestClient(app, base_url="https://testserver") as client:
+        response = client.get("/prescreen?lang=zh")
+        assert response.headers["strict-transport-security"] == "max-age=31536000"
+        cookies = response.headers.get_list("set-cookie")
+        assert cookies
+        assert all("secure" in c.lower() for c in cookies), cookies
+    app.state.database.dispose()

@@ -60,7 +60,9 @@ def seed_protocol() -> Protocol:
     return load_protocol("NCT06948994")
 
 
-def build_app(tmp_path: Path, today: date = TODAY, seed: Path | None = None) -> FastAPI:
+def build_app(
+    tmp_path: Path, today: date = TODAY, seed: Path | None = None, *, cookie_secure: bool = False
+) -> FastAPI:
     """The application on a fresh copy of ``seed`` (or a newly seeded database)."""
     from trialdesk.api.app import create_app
 
@@ -74,6 +76,7 @@ def build_app(tmp_path: Path, today: date = TODAY, seed: Path | None = None) -> 
         database_url=url,
         secret_key=SecretStr("test-secret-key-for-web-tests-only-0123456789"),
         secret_key_file=tmp_path / "secret_key",
+        cookie_secure=cookie_secure,
     )
     return create_app(settings, protocol=seed_protocol(), today=lambda: today)
 

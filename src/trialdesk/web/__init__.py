@@ -30,7 +30,7 @@ def mount(app: FastAPI) -> None:
     settings = app.state.settings
     secret = settings.secret_key.get_secret_value() if settings.secret_key else None
     app.state.web = WebState.create(secret, settings.cookie_secure)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, hsts=settings.cookie_secure)
     static = resources.files("trialdesk.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="web-static")
     app.include_router(public.router)

@@ -2,7 +2,8 @@
 
 - Headers: a strict Content-Security-Policy (only this site's own scripts and styles, no
   framing), ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: no-referrer`` (a page
-  address never leaks to another site) and ``Cache-Control: no-store`` on every page. The
+  address never leaks to another site) and ``Cache-Control: no-store`` on every page; HSTS
+  when the installation runs behind HTTPS (``TRIALDESK_COOKIE_SECURE=true``). The
   API under ``/api/`` keeps its own headers (its docs page loads its own assets).
 - CSRF: the double-submit pattern. A random token lives in an HttpOnly, SameSite=Strict
   cookie; every form carries the same token in a hidden field; a POST whose field does not
@@ -27,6 +28,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import ASGIApp
 
 __all__ = [
     "CSP",
@@ -50,12 +52,20 @@ CSP = (
 
 
 class SecurityHeaders(BaseHTTPMiddleware):
+    """``hsts``: also send Strict-Transport-Security (only behind HTTPS: cookie_secure=true)."""
+
+    def __init__(self, app: ASGIApp, hsts: bool = False) -> None:
+        super().__init__(app)
+        self.hsts = hsts
+
     async def dispatch(
         self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         response = await call_next(request)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
+        if self.hsts:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         if not request.url.path.startswith("/api/"):
             response.headers["Content-Security-Policy"] = CSP
             response.headers["X-Frame-Options"] = "DENY"
