@@ -176,3 +176,24 @@ def test_stale_edit_is_refused_not_merged(team: Clients) -> None:
     assert stale.json()["where"] == "version"
     now = team.client.get(f"{API}/subjects/{subject['id']}", headers=C).json()
     assert now["notes"] == "first edit"
+
+
+def test_an_edit_changes_only_the_fields_sent(team: Clients) -> None:
+    C = team.as_("coordinator")
+    subject = team.client.post(
+        f"{API}/subjects", json={"birth_date": "2016-04-01", "notes": "referred"}, headers=C
+    ).json()
+    edited = team.client.patch(
+        f"{API}/subjects/{subject['id']}",
+        json={"version": subject["version"], "notes": "called the family", "reason": "update"},
+        headers=C,
+    ).json()
+    assert edited["birth_date"] == "2016-04-01"
+    assert edited["notes"] == "called the family"
+    cleared = team.client.patch(
+        f"{API}/subjects/{subject['id']}",
+        json={"version": edited["version"], "notes": None, "reason": "wrong note"},
+        headers=C,
+    ).json()
+    assert cleared["notes"] is None
+    assert cleared["birth_date"] == "2016-04-01"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from enum import Enum
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -17,6 +18,7 @@ from trialdesk.service.codes import new_code
 from trialdesk.service.storage.models import StatusEventRow, SubjectRow
 
 __all__ = [
+    "UNCHANGED",
     "NotFoundError",
     "Page",
     "change_status",
@@ -181,22 +183,35 @@ def end_participation(
     return subject
 
 
+class _Unchanged(Enum):
+    """A field the edit leaves alone (``None`` would mean "clear it")."""
+
+    UNCHANGED = "unchanged"
+
+
+UNCHANGED = _Unchanged.UNCHANGED
+
+
 def update_subject(
     session: Session,
     actor: Actor,
     subject_id: str,
     *,
     expected_version: int,
-    notes: str | None,
-    birth_date: date | None,
     reason: str,
+    notes: str | _Unchanged | None = UNCHANGED,
+    birth_date: date | _Unchanged | None = UNCHANGED,
 ) -> SubjectRow:
+    """Edit the fields given; the others keep their values. A stale version is refused."""
     require(actor, Permission.EDIT_SUBJECT)
     _require_reason(reason)
     subject = get_subject(session, actor, subject_id, lock=True)
     check_version(subject, expected_version)
     old = audit.snapshot(subject)
-    subject.notes, subject.birth_date = notes, birth_date
+    if not isinstance(notes, _Unchanged):
+        subject.notes = notes
+    if not isinstance(birth_date, _Unchanged):
+        subject.birth_date = birth_date
     session.flush()
     audit.record(
         session,

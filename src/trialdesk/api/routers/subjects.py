@@ -100,20 +100,20 @@ def read_subject(subject_id: str, actor: SignedIn, study: Study) -> SubjectOut:
 @router.patch(
     "/{subject_id}",
     response_model=SubjectOut,
-    summary="Edit a subject (send the version you read; a stale one gets 409)",
+    summary="Edit a subject: only the fields sent change (send the version you read; 409 if stale)",
 )
 def edit_subject(
     subject_id: str, body: SubjectUpdateIn, actor: SignedIn, study: Study
 ) -> SubjectOut:
     with study.database.transaction() as session:
+        changes = body.model_dump(include={"notes", "birth_date"}, exclude_unset=True)
         subject = update_subject(
             session,
             actor,
             subject_id,
             expected_version=body.version,
-            notes=body.notes,
-            birth_date=body.birth_date,
             reason=body.reason,
+            **changes,
         )
         return SubjectOut.model_validate(subject)
 
