@@ -71,7 +71,7 @@ def import_command(
                 "\n".join(o.flags) or "-",
             )
         Console(soft_wrap=False).print(table)
-        Console(stderr=True).print(
+        Console(stderr=True, soft_wrap=True).print(
             f"{len(outcomes) - len(failed)} imported, {len(failed)} failed", highlight=False
         )
     if failed:

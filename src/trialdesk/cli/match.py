@@ -77,7 +77,7 @@ def match_command(
     timing = f"loaded {len(protocols)} protocols in {loaded - started:.2f} s; matched in {(matched - loaded) * 1000:.0f} ms"
     if output_format == "json":
         sys.stdout.buffer.write(orjson.dumps(report.to_dict(), option=orjson.OPT_INDENT_2) + b"\n")
-        Console(stderr=True).print(timing, highlight=False)
+        Console(stderr=True, soft_wrap=True).print(timing, highlight=False)
         return
     table = Table("#", "trial", "verdict", "score", "status", "why")
     for rank, m in enumerate(report.matches, start=1):
@@ -99,7 +99,7 @@ def match_command(
         + (f", left out: {left}" if left else ""),
         highlight=False,
     )
-    Console(stderr=True).print(timing, highlight=False)
+    Console(stderr=True, soft_wrap=True).print(timing, highlight=False)
 
 
 def _why(match: TrialMatch) -> str:
@@ -129,7 +129,7 @@ def _day(value: str | None) -> date:
 def _load(folder: Path) -> list[Protocol]:
     """Every protocol that loads; one that does not is named on stderr and skipped."""
     protocols = []
-    errors = Console(stderr=True)
+    errors = Console(stderr=True, soft_wrap=True)
     for path in protocol_paths(folder):
         try:
             protocols.append(load_protocol(path))
