@@ -215,3 +215,34 @@ def test_staff_posts_need_the_csrf_token_and_the_role(staff_client: TestClient) 
     )
     assert "may not sign eligibility" in html
     assert "eligibility signed" not in html
+
+
+def test_candidates_from_families_show_their_prescreen_for_triage(staff_client: TestClient) -> None:
+    token = csrf_of(staff_client.get("/prescreen").text)
+    answers = {"csrf_token": token, "birth_date": "2018-05-01", "diagnosis": "no"}
+    result = staff_client.post("/prescreen", data=answers)
+    answers_token = re.search(r'name="answers_token" value="([^"]+)"', result.text)
+    assert answers_token
+    applied = staff_client.post(
+        "/apply",
+        data={
+            "csrf_token": token,
+            "answers_token": answers_token.group(1),
+            "guardian_name": "Synthetic Guardian",
+            "phone": "+86 138 0000 0001",
+            "preferred_language": "en",
+            "consent": "yes",
+            "website": "",
+        },
+    )
+    assert applied.status_code == 200
+    sign_in(staff_client, "coordinator")
+    listing = staff_client.get("/staff/subjects?lang=en").text
+    assert "family application" in listing
+    assert '<span class="badge probably_not">probably not eligible</span>' in listing
+    assert "Synthetic Guardian" not in listing  # contacts only on the subject's own page
+    subject = re.search(r'href="/staff/subjects/([0-9a-f-]+)"', listing)
+    assert subject
+    page = staff_client.get(f"/staff/subjects/{subject.group(1)}?lang=en").text
+    assert "Synthetic Guardian" in page
+    assert "Pre-screen: probably not eligible" in page

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
+from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
 
 from trialdesk.errors import AccessDeniedError, TrialDeskError
@@ -222,6 +223,28 @@ async def add_consent_document(request: Request) -> Response:
     return redirect("/staff", "staff.flash.document_added")
 
 
+def prescreen_hints(session: Session, subject_ids: list[str]) -> dict[str, str]:
+    """The family's pre-screen outcome per subject (first application), to triage candidates.
+
+    Read directly: the service has no query for it yet (see docs/web.md).
+    """
+    from sqlalchemy import select
+
+    from trialdesk.service.storage.models import ApplicationRow
+
+    rows = session.execute(
+        select(ApplicationRow.subject_id, ApplicationRow.answers)
+        .where(ApplicationRow.subject_id.in_(subject_ids), ApplicationRow.duplicate_of.is_(None))
+        .order_by(ApplicationRow.submitted_at)
+    ).all()
+    hints: dict[str, str] = {}
+    for subject_id, answers in rows:
+        overall = (answers or {}).get("prescreen", {}).get("overall")
+        if isinstance(overall, str):
+            hints.setdefault(subject_id, overall)
+    return hints
+
+
 @router.get("/subjects")
 def subjects(request: Request) -> Response:
     from trialdesk.service.subjects import list_subjects
@@ -233,6 +256,7 @@ def subjects(request: Request) -> Response:
     try:
         with study.database.transaction() as session:
             found = list_subjects(session, actor, offset=0, limit=study.settings.page_size_max)
+            hints = prescreen_hints(session, [s.id for s in found.items])
             rows = [
                 {
                     "id": s.id,
@@ -242,6 +266,7 @@ def subjects(request: Request) -> Response:
                     "created_at": s.created_at,
                     "waitlisted": s.waitlisted_at is not None,
                     "enrollment_number": s.enrollment_number,
+                    "prescreen": hints.get(s.id),
                 }
                 for s in found.items
             ]
