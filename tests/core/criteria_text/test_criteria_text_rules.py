@@ -111,3 +111,38 @@ def test_consent_mentioned_in_passing_is_not_a_consent_rule() -> None:
 def test_quotes_in_review_text_are_escaped() -> None:
     draft = _rule('Any "serious" illness, in the investigator\'s opinion')
     parse_rule(draft.rule)
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("ECOG 0-2", "performance(scale=ecog) <= 2"),
+        ("Karnofsky 70-100", "performance(scale=karnofsky) >= 70"),
+        (
+            "Karnofsky >= 50% for patients > 16 years of age or Lansky >= 50 for patients <= 16 years of age",
+            "performance(scale=auto) >= 50",
+        ),
+    ],
+)
+def test_performance_scales_and_the_cog_age_split(text: str, rule: str) -> None:
+    assert _rule(text).rule == rule
+
+
+def test_a_different_age_split_between_scales_goes_to_review() -> None:
+    text = "Karnofsky >= 50% for patients > 12 years of age or Lansky >= 50 for patients <= 12 years of age"
+    assert _rule(text).rule.startswith("review(")
+
+
+def test_a_score_after_an_age_is_not_an_age() -> None:
+    items = parse_criteria("Karnofsky >= 50% for patients > 16 years of age or Lansky >= 50").items
+    assert all(c.kind.value != "age" or c.value != 50 for c in items[0].constraints)
+
+
+def test_a_threshold_inside_even_if_is_not_a_limit() -> None:
+    draft = _rule("Hemodynamically unstable even if hemoglobin > 6 g/dL", ItemKind.EXCLUSION)
+    assert draft.rule.startswith("review(")
+
+
+def test_a_unit_must_end_its_word() -> None:
+    items = parse_criteria("Lansky >= 50 for patients").items
+    assert [c.unit for c in items[0].constraints] == [None]

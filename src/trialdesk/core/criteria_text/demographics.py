@@ -26,7 +26,12 @@ _SUFFIX = re.compile(
     r"(younger|below|under|less))\b"
 )
 # Cues look back within the same line: a new line is a new statement.
-_AGE_WORDS = re.compile(r"(?i)\b(?:ages?|aged|age[ \t]+range|age[ \t]+group)\b[^.;\d\n]{0,25}$")
+# An "or"/"and" or a score's name between the cue and the number ends the cue: in "16 years
+# of age or Lansky >= 50" the 50 is a Lansky score.
+_AGE_WORDS = re.compile(
+    r"(?i)\b(?:ages?|aged|age[ \t]+range|age[ \t]+group)\b"
+    r"(?:(?!\b(?:or|and|Lansky|Karnofsky|ECOG|KPS|LPS|score|scale)\b)[^.;\d\n]){0,25}$"
+)
 _PERSON_WORDS = re.compile(
     r"(?i)\b(?:patients?|subjects?|men|women|adults?|children|participants?|volunteers?|"
     r"individuals?|persons?|people|males?|females?|boys|girls|infants?|adolescents?|"

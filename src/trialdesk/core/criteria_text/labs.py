@@ -44,6 +44,7 @@ _SEX_WORDS = r"(males?|men|man|boys|(?:fe)?males?|women|woman|girls)"
 _SEX_AFTER = re.compile(rf"(?i)\s*,?\s*(?:in|for|among)\s+{_SEX_WORDS}\b")
 _SEX_BEFORE = re.compile(rf"(?i)(?:^|[\s(,;:])(?:for\s+|in\s+)?{_SEX_WORDS}\s*[:,]?\s*$")
 _MAX_GAP = 45
+_CONCESSIVE = re.compile(r"(?i)\b(?:even\s+(?:if|when|though)|regardless\s+of|despite)\b[^;.]*$")
 
 
 @dataclass(slots=True)
@@ -58,6 +59,8 @@ def lab_constraints(text: str, start: int, end: int, next_group: int) -> list[Co
     """Thresholds in ``text[start:end]``; group numbers start at ``next_group``."""
     found: list[Constraint] = []
     for subjects in _subject_lists(text, start, end):
+        if _CONCESSIVE.search(text, max(start, subjects.start - 40), subjects.start):
+            continue  # "unstable even if haemoglobin > 6 g/dL": not a limit the trial sets
         limit = _limit_after(subjects, text, end)
         atoms = _atoms(text, subjects, limit)
         if not atoms:

@@ -151,6 +151,8 @@ def read_unit(text: str, start: int, end: int) -> tuple[str, int] | None:
         candidate = raw[:cut].rstrip(" .,;:)")
         if len(candidate) != cut and cut != len(raw):
             continue
+        if cut < len(raw) and candidate[-1:].isalpha() and raw[cut].isalpha():
+            continue  # a unit ends a word: "50 for" is not 50 °F, "10 general" not 10 g
         unit = _accept(candidate)
         if unit is not None:
             return unit, match.start(1) + len(candidate)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
 
 from trialdesk.core.analytes import analyte
 from trialdesk.core.criteria_text.concepts import Concept, concepts
@@ -56,7 +57,7 @@ def render_item(item: Item) -> RuleDraft:
     fragments: list[_Fragment] = []
     skipped: list[str] = []
     for block in _blocks(item.constraints):
-        fragment = _render_block(block, inclusion, len(item.constraints))
+        fragment = _render_block(block, inclusion, item)
         if fragment is None:
             skipped.extend(c.text for c in block)
         elif fragment.rule:
@@ -167,18 +168,22 @@ def _blocks(constraints: tuple[Constraint, ...]) -> list[list[Constraint]]:
             key: tuple[object, ...] = ("group", c.group)
         elif c.kind in (ConstraintKind.LAB, ConstraintKind.AGE):
             key = ("analyte", c.analyte)
+        elif c.kind is ConstraintKind.PERFORMANCE:
+            key = ("performance",)
         else:
             key = ("single", c.kind, c.span)
         blocks.setdefault(key, []).append(c)
     return list(blocks.values())
 
 
-def _render_block(block: list[Constraint], inclusion: bool, siblings: int) -> _Fragment | None:
+def _render_block(block: list[Constraint], inclusion: bool, item: Item) -> _Fragment | None:
     first = block[0]
-    if first.kind is ConstraintKind.CONSENT and siblings > 1:
+    if first.kind is ConstraintKind.CONSENT and len(item.constraints) > 1:
         # "Age >= 18 at the time of signing informed consent": consent is not the subject.
         return _Fragment("", first.confidence)
-    if first.kind is ConstraintKind.LAB and first.group is not None:
+    if first.kind is ConstraintKind.PERFORMANCE:
+        fragment = _performance_block(block, item.text)
+    elif first.kind is ConstraintKind.LAB and first.group is not None:
         fragment = _group(block, inclusion)
     elif first.kind in (ConstraintKind.LAB, ConstraintKind.AGE):
         fragment = _limits(block, inclusion)
@@ -294,6 +299,28 @@ def _atom(c: Constraint) -> str | None:
 
 def _room_air(c: Constraint) -> bool:
     return c.analyte == "spo2" and bool(re.search(r"(?i)\b(?:room|indoor|ambient)\s+air\b", c.text))
+
+
+def _performance_block(block: list[Constraint], item_text: str) -> _Fragment | None:
+    """One scale, or "Karnofsky ≥ 50 for patients > 16 years … Lansky ≥ 50 for ≤ 16": the
+    COG/NCI convention that the screening engine applies as ``scale=auto``. Other splits, or
+    different thresholds per scale, go to review."""
+    scales = {c.scale for c in block}
+    if len(block) == 1:
+        return _performance(block[0], True)
+    limits = {(c.operator, c.value) for c in block}
+    # Any number other than the thresholds and the 16/17-year split means another split.
+    item_numbers = {Decimal(n) for n in re.findall(r"\d+(?:\.\d+)?", item_text)}
+    other = item_numbers - {value for _, value in limits} - {Decimal(16), Decimal(17)}
+    if scales == {"karnofsky", "lansky"} and len(limits) == 1 and not other:
+        operator, value = limits.pop()
+        note = "Karnofsky above 16 years, Lansky up to 16 (the COG/NCI convention, scale=auto)."
+        return _Fragment(
+            f"performance(scale=auto) {operator} {value}",
+            min(c.confidence for c in block),
+            (note,),
+        )
+    return None
 
 
 def _performance(c: Constraint, inclusion: bool) -> _Fragment | None:

@@ -81,10 +81,18 @@ def _performance_atom(
             return Operator.GE, low.value, high.end
         return None
     listed = _LIST.match(text, cursor, end)
-    if listed is None or scale != "ecog":
+    if listed is None:
         return None
     values = [int(v) for v in re.findall(r"\d+", listed.group(0))]
-    if values[0] != 0 or values != list(range(len(values))) or len(values) < 2:
+    is_range = len(values) == 2 and re.fullmatch(r"\d+\s*(?:-|–|to|~)\s*\d+", listed.group(0))
+    if is_range and values[0] < values[1]:
+        # "ECOG 0-2" is ECOG <= 2; "Karnofsky 70-100" is Karnofsky >= 70.
+        if scale == "ecog" and values[0] == 0:
+            return Operator.LE, Decimal(values[1]), listed.end()
+        if scale != "ecog" and values[1] == 100:
+            return Operator.GE, Decimal(values[0]), listed.end()
+        return None
+    if scale != "ecog" or values != list(range(len(values))) or len(values) < 2:
         return None
     return Operator.LE, Decimal(values[-1]), listed.end()
 
