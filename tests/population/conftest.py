@@ -42,6 +42,8 @@ def assert_same(sql: PopulationResult, reference: PopulationResult) -> None:
     assert len(compiled) >= 12  # age and the eleven laboratory criteria
     ours = sql.rows[sql.rows["criterion_id"].isin(compiled)]
     theirs = reference.rows[reference.rows["criterion_id"].isin(compiled)]
+    columns = ["person_id", "criterion_id", "status", "reason"]
+    ours, theirs = ours[columns].astype(str), theirs[columns].astype(str)
     merged = ours.merge(theirs, on=["person_id", "criterion_id"], suffixes=("_sql", "_mem"))
     assert len(merged) == len(theirs) == len(ours)
     differ = merged[

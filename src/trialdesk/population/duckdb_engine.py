@@ -8,6 +8,7 @@ import duckdb
 import pyarrow as pa
 
 from trialdesk.population.engine import PopulationEngine
+from trialdesk.population.sql import REUSED_STEPS
 
 __all__ = ["DuckDBEngine"]
 
@@ -38,7 +39,8 @@ class DuckDBEngine(PopulationEngine):
         self._db.register(name, table)
 
     def create(self, name: str, duckdb_sql: str) -> None:
-        self._db.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {duckdb_sql}")
+        kind = "TEMP TABLE" if name in REUSED_STEPS else "TEMP VIEW"
+        self._db.execute(f"CREATE OR REPLACE {kind} {name} AS {duckdb_sql}")
 
     def fetch(self, duckdb_sql: str) -> pa.Table:
         return self._db.sql(duckdb_sql).to_arrow_table()

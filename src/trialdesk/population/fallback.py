@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 
 from trialdesk.core.protocol.protocol import Protocol
@@ -29,13 +30,16 @@ def fallback_results(
     wanted = set(ids)
     person, criterion, status, reason = [], [], [], []
     if mode == "review":
-        people = read_table(paths["person"]).column("person_id").to_pylist()
-        for pid in people:
-            for cid in ids:
-                person.append(int(pid))
-                criterion.append(cid)
-                status.append("review")
-                reason.append(NOT_COMPILED)
+        people = read_table(paths["person"]).column("person_id").to_numpy().astype(np.int64)
+        count = len(people) * len(ids)
+        return pa.table(
+            {
+                "person_id": pa.array(np.repeat(people, len(ids))),
+                "criterion_id": pa.array(np.tile(np.array(ids, dtype=object), len(people))),
+                "status": pa.array(np.full(count, "review", dtype=object)),
+                "reason": pa.array(np.full(count, NOT_COMPILED, dtype=object)),
+            }
+        )
     else:
         tables = {name: read_table(path) for name, path in paths.items()}
         for record in records_from_tables(tables, source="omop"):

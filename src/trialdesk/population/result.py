@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -76,37 +77,34 @@ def assemble(
     parts = []
     if sql_rows is not None:
         frame = sql_rows.to_pandas()
-        frame["criterion_id"] = [plan.compiled_ids[int(i)] for i in frame.pop("criterion_index")]
+        index = frame.pop("criterion_index").to_numpy().astype(np.int64)
+        frame["criterion_id"] = np.array(plan.compiled_ids, dtype=object)[index]
         frame["evaluated_by"] = f"sql:{engine}"
         parts.append(frame)
     if fallback_rows is not None:
         frame = fallback_rows.to_pandas()
-        frame["evaluated_by"] = (
-            "python" if (frame["reason"] != "population.not_compiled").all() else "not_compiled"
-        )
+        untranslated = (frame["reason"] == "population.not_compiled").any()
+        frame["evaluated_by"] = "not_compiled" if untranslated else "python"
         parts.append(frame)
-    rows = (
-        pd.concat(parts, ignore_index=True)
-        if parts
-        else pd.DataFrame(columns=["person_id", "criterion_id", "status", "reason", "evaluated_by"])
-    )
+    columns = ["person_id", "criterion_id", "status", "reason", "evaluated_by"]
+    rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
     rows["person_id"] = rows["person_id"].astype("int64")
+    ids = [c.id for c in protocol.criteria]
     kinds = {c.id: c.kind for c in protocol.criteria}
-    order = {c.id: i for i, c in enumerate(protocol.criteria)}
-    rows["kind"] = rows["criterion_id"].map(kinds)
-    rows["_order"] = rows["criterion_id"].map(order)
-    everyone = pd.Index(persons.column("person_id").to_pylist(), dtype="int64")
-    severity = rows["status"].map(_SEVERITY).fillna(0).astype(int)
-    worst = severity.groupby(rows["person_id"]).max().reindex(everyone, fill_value=0)
-    rows["verdict"] = rows["person_id"].map(worst.map(_VERDICT_BY_SEVERITY))
-    rows = rows.sort_values(["person_id", "_order"]).drop(columns="_order").reset_index(drop=True)
-    by = dict.fromkeys(plan.compiled_ids, f"sql:{engine}")
-    fallback_by = (
-        rows.loc[rows["criterion_id"].isin(plan.fallback_ids)]
-        .groupby("criterion_id")["evaluated_by"]
-        .first()
+    rows["criterion_id"] = pd.Categorical(rows["criterion_id"], categories=ids, ordered=True)
+    rows["kind"] = rows["criterion_id"].map(kinds).astype("category")
+    for column in ("status", "reason", "evaluated_by"):
+        rows[column] = rows[column].astype("category")
+    severity = rows["status"].map(_SEVERITY).astype("float").fillna(0).astype("int8")
+    worst = severity.groupby(rows["person_id"].to_numpy()).transform("max")
+    rows["verdict"] = pd.Categorical.from_codes(
+        3 - worst.to_numpy(), categories=[_VERDICT_BY_SEVERITY[s] for s in (3, 2, 1, 0)]
     )
-    by.update({str(k): str(v) for k, v in fallback_by.items()})
+    rows = rows.sort_values(["person_id", "criterion_id"], kind="stable").reset_index(drop=True)
+    by = dict.fromkeys(plan.compiled_ids, f"sql:{engine}")
+    if fallback_rows is not None and plan.fallback_ids:
+        how = str(parts[-1]["evaluated_by"].iloc[0]) if len(parts[-1]) else "python"
+        by.update(dict.fromkeys(plan.fallback_ids, how))
     criteria = [(c.id, c.kind, by.get(c.id, "")) for c in protocol.criteria]
     columns = ["person_id", "criterion_id", "kind", "status", "reason", "evaluated_by", "verdict"]
     return PopulationResult(

@@ -13,11 +13,9 @@ from typing import Any
 import pyarrow as pa
 
 from trialdesk.population.engine import PopulationEngine
-from trialdesk.population.sql import transpile
+from trialdesk.population.sql import REUSED_STEPS, transpile
 
 __all__ = ["SparkEngine", "spark_session"]
-
-_REUSED = frozenset({"td_person", "td_lab_rows", "td_lab_newest", "td_lab_day", "td_lab_row_eval"})
 
 
 def spark_session(master: str | None = None) -> Any:
@@ -61,7 +59,7 @@ class SparkEngine(PopulationEngine):
 
     def create(self, name: str, duckdb_sql: str) -> None:
         frame = self._spark.sql(transpile(duckdb_sql, "spark"))
-        if name in _REUSED:
+        if name in REUSED_STEPS:
             # Materialise the steps read several times: a view would be re-run at every use.
             frame = frame.localCheckpoint(eager=True)
         frame.createOrReplaceTempView(name)

@@ -19,7 +19,12 @@ from sqlglot import exp
 
 from trialdesk.population.compile_rules import Compiled
 
-__all__ = ["screening_statements", "transpile"]
+__all__ = ["REUSED_STEPS", "screening_statements", "transpile"]
+
+#: Steps read by several later steps: engines materialise these, and inline the others.
+REUSED_STEPS = frozenset(
+    {"td_person", "td_lab_rows", "td_lab_newest", "td_lab_day", "td_lab_row_eval", "td_final"}
+)
 
 _PERSON = """
 SELECT p.person_id,
@@ -249,7 +254,10 @@ def screening_statements(
     statements.append(("td_wide", _wide(compiled, lab_leaves, age_leaves)))
     layers = _layers(compiled)
     statements += layers
-    last = layers[-1][0] if layers else "td_wide"
+    # The result reads the last step once per criterion: materialise it once.
+    last = "td_final"
+    previous = layers[-1][0] if layers else "td_wide"
+    statements.append((last, "SELECT * FROM " + previous))  # noqa: S608 (an identifier)
     selects: list[str] = []
     for criterion_id, cols in compiled.roots.items():
         status = _status(cols.t, kinds[criterion_id])

@@ -123,7 +123,8 @@ def _persons(rng: np.random.Generator, n: int, as_of: date) -> tuple[pa.Table, n
     years = births.astype("datetime64[Y]").astype(np.int32) + 1970
     months = (births.astype("datetime64[M]").astype(np.int32) % 12 + 1).astype(np.int32)
     days = ((births - births.astype("datetime64[M]")).astype(np.int32) + 1).astype(np.int32)
-    partial = rng.random(n) < 0.03  # year and month only
+    # Year and month only; more often on the edge births, where the missing day decides the age.
+    partial = (rng.random(n) < 0.03) | (edge_rows & (rng.random(n) < 0.3))
     gender = rng.choice(
         [MALE, FEMALE, MALE, FEMALE, UNKNOWN_GENDER], n, p=[0.26, 0.26, 0.22, 0.22, 0.04]
     )
