@@ -99,3 +99,24 @@ def test_parse_criteria_missing_file_is_a_usage_error(capsys: pytest.CaptureFixt
     assert code == 2
     assert "Error:" in err
     assert "file not found" in err
+
+
+def test_a_hand_written_protocol_is_never_overwritten(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hand = tmp_path / "NCT06948994.yaml"
+    hand.write_text("# hand-written\nschema: trialdesk.protocol/1\n", "utf-8")
+    study = str(FIXTURES / "NCT06948994.json")
+    code, out, _ = _run(
+        ["ctgov", "import", study, "--out", str(tmp_path), "--format", "json"], capsys
+    )
+    assert code == 1
+    assert "--force" in json.loads(out)[0]["error"]
+    assert hand.read_text("utf-8").startswith("# hand-written")
+    code, _, _ = _run(["ctgov", "import", study, "--out", str(tmp_path)], capsys)
+    assert code == 1
+    code, _, _ = _run(["ctgov", "import", study, "--out", str(tmp_path), "--force"], capsys)
+    assert code == 0
+    # Once imported, the file is the importer's own and may be refreshed without --force.
+    code, _, _ = _run(["ctgov", "import", study, "--out", str(tmp_path)], capsys)
+    assert code == 0

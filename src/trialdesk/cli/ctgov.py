@@ -47,10 +47,13 @@ def import_command(
         bool, typer.Option("--dry-run", help="Check and report; write nothing.")
     ] = False,
     output_format: Annotated[str, typer.Option("--format", help="table | json")] = "table",
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace protocol files that were not imported.")
+    ] = False,
 ) -> None:
     """Turn study records into protocol files; a study that fails is reported and skipped."""
     _format(output_format)
-    outcomes = list(import_paths(studies, None if dry_run else out))
+    outcomes = list(import_paths(studies, None if dry_run else out, force))
     failed = [o for o in outcomes if o.error is not None]
     if output_format == "json":
         payload = [o.to_dict() for o in outcomes]

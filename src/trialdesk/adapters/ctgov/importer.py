@@ -141,28 +141,49 @@ def import_study(study: dict[str, Any], file: str) -> ImportOutcome:
     return outcome
 
 
-def import_paths(paths: list[Path], out: Path | None) -> Iterator[ImportOutcome]:
-    """Import every study found under ``paths``; write ``<out>/<NCT id>.yaml`` when ``out``."""
+_MARK = "imported from ClinicalTrials.gov by 'trialdesk ctgov import'"
+
+
+def import_paths(
+    paths: list[Path], out: Path | None, force: bool = False
+) -> Iterator[ImportOutcome]:
+    """Import every study found under ``paths``; write ``<out>/<NCT id>.yaml`` when ``out``.
+
+    An existing file that the importer did not write (a hand-written protocol such as
+    protocols/NCT06948994.yaml) is never replaced unless ``force``.
+    """
     for found in read_studies(paths):
-        yield _one(found, out)
+        yield _one(found, out, force)
 
 
-def _one(found: StudyFile, out: Path | None) -> ImportOutcome:
+def _one(found: StudyFile, out: Path | None, force: bool) -> ImportOutcome:
     if found.study is None:
         return ImportOutcome(source=found.label, error=found.error)
     outcome = import_study(found.study, found.label)
     if outcome.error is None and out is not None and outcome.document is not None:
-        out.mkdir(parents=True, exist_ok=True)
         target = out / f"{outcome.nct_id}.yaml"
+        if target.exists() and not force and _MARK not in _first_line(target):
+            outcome.error = InputError(
+                "a protocol that was not imported already has this name; it is kept",
+                file=str(target),
+                hint="Pass another --out folder, or --force to replace it.",
+            )
+            return outcome
+        out.mkdir(parents=True, exist_ok=True)
         target.write_text(_yaml(outcome.document), "utf-8")
         outcome.written = target
     return outcome
 
 
+def _first_line(path: Path) -> str:
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        return handle.readline()
+
+
 def _yaml(document: dict[str, Any]) -> str:
     header = (
-        f"# {document['registry']['nct_id']}: imported from ClinicalTrials.gov by "
-        "'trialdesk ctgov import'.\n# Rules are machine translations of the registry text; "
+        f"# {document['registry']['nct_id']}: {_MARK}.\n"
+        "# Rules are machine translations of the registry text; "
         "review them (docs/ctgov-import.md).\n"
     )
     return header + yaml.safe_dump(
