@@ -193,6 +193,8 @@ def test_subject_on_study_end_to_end(team: Clients, app: FastAPI) -> None:
     rules = ok(client.get(f"{API}/safety/stopping-rules", headers=INV))
     assert (rules["evaluable"], rules["dlts"]) == (1, 1)
     assert rules["rules"][0]["crossed"] is False  # 1 of 1: P = 0.784 under the example rule
+    assert ok(client.post(f"{API}/safety/evaluate", headers=C)) == []  # nothing new
+    assert client.post(f"{API}/safety/evaluate", headers=M).status_code == 403
 
     # Scans (INRC, the example's primary criteria) show PR then progression.
     def point(day: int, mm: str) -> dict[str, Any]:

@@ -39,7 +39,7 @@ from trialdesk.service.treatment import (
     safety,
     schedule,
 )
-from trialdesk.service.treatment.access import plan_of
+from trialdesk.service.treatment.access import TreatmentPermission, plan_of, require_treatment
 from trialdesk.service.treatment.models import SafetyAlertRow
 
 # Kept out of the published OpenAPI document until the study-service owners regenerate
@@ -388,6 +388,17 @@ def read_stopping_rules(actor: SignedIn, study: Study) -> Json:
         "subjects": {code: s.to_dict() for code, s in statuses.items()},
         "rules": [d.to_dict() for d in decisions],
     }
+
+
+@router.post("/safety/evaluate", summary="Re-evaluate DLTs and stopping rules now")
+def post_evaluate(actor: SignedIn, study: Study) -> list[Json]:
+    """For events whose DLT status changes with time alone (an ongoing grade 4 cytopenia
+    reaching its duration): run daily, e.g. from cron. New alerts only; pauses if crossed."""
+    require_treatment(actor, TreatmentPermission.RECORD)
+    plan = plan_of(study.protocol)
+    with study.database.transaction() as session:
+        alerts = adverse_events.refresh_dlts(session, plan, study.trial_id, study.date_today())
+        return [_out(a) for a in alerts]
 
 
 @router.get("/safety/alerts", summary="Safety alerts, newest first (the dashboard)")

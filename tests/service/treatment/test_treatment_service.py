@@ -304,6 +304,30 @@ def test_pre_treatment_labs_are_baselines_not_adverse_events(study: Database, st
         assert "baseline" in suggestion.reason
 
 
+def test_a_running_grade_4_neutropenia_becomes_a_dlt_with_time(
+    study: Database, staff: Staff
+) -> None:
+    sid, enrolled = enrolled_subject(study, staff, TODAY)
+    nk_day = enrolled + timedelta(days=12)
+    dose(study, staff, sid, "nk_cells", nk_day, "50", "10*6/kg")
+    onset = nk_day + timedelta(days=2)
+    anc = AdverseEventEntry(
+        term="Neutrophil count decreased", grade=4, onset=onset, attribution=ATTRIBUTED
+    )
+    with study.transaction() as s:
+        saved = adverse_events.record_adverse_event(s, staff.coordinator, plan(), sid, anc, onset)
+        assert saved.event.dlt["verdict"] == "review"
+        assert (
+            adverse_events.refresh_dlts(s, plan(), "NCT06948994", onset + timedelta(days=3)) == []
+        )
+    with study.transaction() as s:
+        alerts = adverse_events.refresh_dlts(s, plan(), "NCT06948994", onset + timedelta(days=8))
+        assert [a.kind for a in alerts] == ["dlt"]
+        assert (
+            adverse_events.refresh_dlts(s, plan(), "NCT06948994", onset + timedelta(days=9)) == []
+        )
+
+
 def test_roles_that_may_not_record(study: Database, staff: Staff) -> None:
     sid, enrolled = enrolled_subject(study, staff, TODAY)
     with study.transaction() as s:

@@ -38,6 +38,7 @@ __all__ = [
     "entry_of",
     "mark_sae_reported",
     "record_adverse_event",
+    "refresh_dlts",
     "sae_clock_of",
     "update_adverse_event",
 ]
@@ -253,3 +254,39 @@ def mark_sae_reported(
         reason="SAE reported to the sponsor",
     )  # fmt: skip
     return row
+
+
+def refresh_dlts(
+    session: Session, plan: TreatmentPlan, trial_id: str, as_of: date
+) -> list[SafetyAlertRow]:
+    """Re-classify every AE of the trial on ``as_of`` (a running event can become a DLT with
+    time alone); store changed classifications, alert new DLTs, then the stopping rules."""
+    alerts: list[SafetyAlertRow] = []
+    rows = session.execute(
+        select(AdverseEventRow, SubjectRow)
+        .join(SubjectRow, SubjectRow.id == AdverseEventRow.subject_id)
+        .where(SubjectRow.trial_id == trial_id)
+    ).all()
+    for row, subject in rows:
+        result = classify_row(session, plan, row, as_of)
+        if result.to_dict() == row.dlt:
+            continue
+        old = audit.snapshot(row)
+        was_dlt = row.dlt.get("verdict") == DltClass.DLT.value
+        row.dlt = result.to_dict()
+        session.flush()
+        audit.record(
+            session, SYSTEM_ACTOR, "update", "adverse_event", row.id, old=old,
+            new=audit.snapshot(row), reason=f"DLT re-evaluated on {as_of}",
+        )  # fmt: skip
+        if result.verdict is DltClass.DLT and not was_dlt:
+            alerts.append(
+                _alert(
+                    session, subject, row, "dlt",
+                    f"Dose-limiting toxicity: {row.term} grade {row.grade} in {subject.code} "
+                    f"({result.criterion})",
+                    {"dlt": result.to_dict()}, None,
+                )
+            )  # fmt: skip
+    alerts.extend(evaluate_safety(session, plan, trial_id, as_of))
+    return alerts
