@@ -3,7 +3,9 @@
 An application becomes a candidate subject and gets a reference code the family can quote.
 The same child submitted twice (same contact and birth date) is detected: the second
 application is kept, marked as a duplicate of the first and linked to the same candidate,
-so the public "applied" counter counts children, not forms.
+so the public "applied" counter (:func:`applied_count`) counts children, not forms, and
+counts only families who applied here: a candidate the study team registered is not an
+application.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from trialdesk.errors import InputError
@@ -22,9 +24,16 @@ from trialdesk.service import audit
 from trialdesk.service.access import PUBLIC_ACTOR, Actor, Permission, require
 from trialdesk.service.codes import new_code
 from trialdesk.service.storage.models import ApplicationRow
-from trialdesk.service.subjects import NotFoundError, register_subject
+from trialdesk.service.subjects import NotFoundError, get_subject, register_subject
 
-__all__ = ["ApplicationInput", "fingerprint", "get_application", "submit_application"]
+__all__ = [
+    "ApplicationInput",
+    "applied_count",
+    "fingerprint",
+    "for_subject",
+    "get_application",
+    "submit_application",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,3 +139,34 @@ def get_application(session: Session, actor: Actor, reference_code: str) -> Appl
             "no application with that reference code", where="reference_code", got=reference_code
         )
     return row
+
+
+def for_subject(session: Session, actor: Actor, subject_id: str) -> list[ApplicationRow]:
+    """A subject's applications, oldest first (duplicates included, marked by ``duplicate_of``).
+
+    Contacts are in these rows, so the caller must hold the study-reading permission, and a
+    site-scoped user sees only subjects of their own site (the subject lookup checks it).
+    """
+    require(actor, Permission.READ_STUDY)
+    subject = get_subject(session, actor, subject_id)
+    return list(
+        session.execute(
+            select(ApplicationRow)
+            .where(ApplicationRow.subject_id == subject.id)
+            .order_by(ApplicationRow.submitted_at, ApplicationRow.id)
+        ).scalars()
+    )
+
+
+def applied_count(session: Session, trial_id: str) -> int:
+    """The public "applied" counter: families' applications that are not duplicates.
+
+    Subjects the study team registered themselves (``source="staff"``) never count: they did
+    not apply through the public page. The same child applied twice counts once.
+    """
+    count: int = session.execute(
+        select(func.count())
+        .select_from(ApplicationRow)
+        .where(ApplicationRow.trial_id == trial_id, ApplicationRow.duplicate_of.is_(None))
+    ).scalar_one()
+    return count

@@ -50,6 +50,57 @@ def prescreen_form(request: Request) -> Response:
         answers={},
         errors={},
         today=study.today(),
+        switch_form=PRESCREEN_SWITCH,
+    )
+
+
+# The language switch on pages holding a family's typed answers submits the page's own form
+# to these addresses: the answers stay in the POST body and come back in the new language.
+PRESCREEN_SWITCH = {"id": "prescreen-form", "action": "/prescreen/language"}
+APPLY_SWITCH = {"id": "apply-form", "action": "/apply/language"}
+
+
+@router.post("/prescreen/language", response_class=HTMLResponse)
+async def prescreen_language(request: Request) -> Response:
+    form = await request.form()
+    if not csrf_valid(request, form.get(CSRF_FIELD)):
+        return _refuse(request, 403, "refused.csrf")
+    study = study_of(request)
+    questions = questionnaire(study.protocol)
+    return render(
+        request,
+        "prescreen.html",
+        lang=str(form.get("switch_lang") or ""),
+        switch_form=PRESCREEN_SWITCH,
+        questions=questions,
+        units=BLOOD_COUNT_UNITS,
+        answers=_answers(form, questions),
+        errors={},
+        today=study.today(),
+    )
+
+
+@router.post("/apply/language", response_class=HTMLResponse)
+async def apply_language(request: Request) -> Response:
+    state = web_state(request)
+    form = await request.form()
+    if not csrf_valid(request, form.get(CSRF_FIELD)):
+        return _refuse(request, 403, "refused.csrf")
+    token = str(form.get("answers_token") or "")
+    answers = state.signer.loads(token)
+    if not isinstance(answers, dict):
+        return _refuse(request, 400, "refused.expired")
+    study = study_of(request)
+    return render(
+        request,
+        "prescreen_result.html",
+        lang=str(form.get("switch_lang") or ""),
+        switch_form=APPLY_SWITCH,
+        result=prescreen(study.protocol, answers, study.today()),
+        texts={c.id: c.text for c in study.protocol.criteria},
+        answers_token=token,
+        form=_contact_fields(form),
+        errors={},
     )
 
 
@@ -93,6 +144,7 @@ async def prescreen_result(request: Request) -> Response:
             answers=answers,
             errors=errors,
             today=today,
+            switch_form=PRESCREEN_SWITCH,
         )
     result = prescreen(study.protocol, answers, today)
     return render(
@@ -103,6 +155,7 @@ async def prescreen_result(request: Request) -> Response:
         answers_token=state.signer.dumps(answers),
         form={},
         errors={},
+        switch_form=APPLY_SWITCH,
     )
 
 
@@ -128,11 +181,7 @@ async def apply(request: Request) -> Response:
     answers = state.signer.loads(str(form.get("answers_token") or ""))
     if not isinstance(answers, dict):
         return _refuse(request, 400, "refused.expired")
-    fields = {
-        key: str(form.get(key) or "").strip()[:_MAX_FIELD]
-        for key in ("guardian_name", "phone", "email", "preferred_language")
-    }
-    fields["consent"] = "yes" if form.get("consent") == "yes" else ""
+    fields = _contact_fields(form)
     study = study_of(request)
     result = prescreen(study.protocol, answers, study.today())
     errors = _contact_errors(fields)
@@ -146,6 +195,7 @@ async def apply(request: Request) -> Response:
             answers_token=form.get("answers_token"),
             form=fields,
             errors=errors,
+            switch_form=APPLY_SWITCH,
         )
     if not state.apply_limit.allow(client_ip(request)):
         return _refuse(request, 429, "refused.rate")
@@ -154,6 +204,15 @@ async def apply(request: Request) -> Response:
     except InputError:
         return _refuse(request, 422, "refused.invalid")
     return render(request, "applied.html", reference_code=code, duplicate=duplicate)
+
+
+def _contact_fields(form: FormData) -> dict[str, str]:
+    fields = {
+        key: str(form.get(key) or "").strip()[:_MAX_FIELD]
+        for key in ("guardian_name", "phone", "email", "preferred_language")
+    }
+    fields["consent"] = "yes" if form.get("consent") == "yes" else ""
+    return fields
 
 
 def _contact_errors(fields: dict[str, str]) -> dict[str, str]:

@@ -88,10 +88,16 @@ def render(
     status_code: int = 200,
     *,
     actor: Any = None,
+    lang: str | None = None,
+    switch_form: dict[str, str] | None = None,
     **context: Any,
 ) -> HTMLResponse:
+    """Render ``template``. ``lang`` forces the language (a switch sent by POST);
+    ``switch_form`` ({"id", "action"}) makes the language switch submit that form, so what a
+    family typed is carried in the POST body instead of being lost (or put in a URL)."""
     state = web_state(request)
-    lang = language(request)
+    chosen = lang if lang in LANGUAGES else None
+    lang = chosen or language(request)
     nav_items = []
     if actor is not None and getattr(actor, "user_id", None):
         nav_items = [
@@ -107,12 +113,13 @@ def render(
         languages=_switch_links(request),
         actor=actor,
         nav_items=nav_items,
+        switch_form=switch_form,
         path=request.url.path,
         **context,
     )
     response = HTMLResponse(html, status_code=status_code)
     set_csrf_cookie(request, response, state.cookie_secure)
-    if request.query_params.get("lang") in LANGUAGES:
+    if chosen or request.query_params.get("lang") in LANGUAGES:
         response.set_cookie(
             LANG_COOKIE,
             lang,

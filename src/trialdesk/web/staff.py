@@ -223,25 +223,16 @@ async def add_consent_document(request: Request) -> Response:
     return redirect("/staff", "staff.flash.document_added")
 
 
-def prescreen_hints(session: Session, subject_ids: list[str]) -> dict[str, str]:
-    """The family's pre-screen outcome per subject (first application), to triage candidates.
+def prescreen_hints(session: Session, actor: Actor, subject_ids: list[str]) -> dict[str, str]:
+    """The family's pre-screen outcome per subject (first application), to triage candidates."""
+    from trialdesk.service.applications import for_subject
 
-    Read directly: the service has no query for it yet (see docs/web.md).
-    """
-    from sqlalchemy import select
-
-    from trialdesk.service.storage.models import ApplicationRow
-
-    rows = session.execute(
-        select(ApplicationRow.subject_id, ApplicationRow.answers)
-        .where(ApplicationRow.subject_id.in_(subject_ids), ApplicationRow.duplicate_of.is_(None))
-        .order_by(ApplicationRow.submitted_at)
-    ).all()
     hints: dict[str, str] = {}
-    for subject_id, answers in rows:
-        overall = (answers or {}).get("prescreen", {}).get("overall")
-        if isinstance(overall, str):
-            hints.setdefault(subject_id, overall)
+    for subject_id in subject_ids:
+        for row in for_subject(session, actor, subject_id):
+            overall = (row.answers or {}).get("prescreen", {}).get("overall")
+            if row.duplicate_of is None and isinstance(overall, str):
+                hints.setdefault(subject_id, overall)
     return hints
 
 
@@ -256,7 +247,7 @@ def subjects(request: Request) -> Response:
     try:
         with study.database.transaction() as session:
             found = list_subjects(session, actor, offset=0, limit=study.settings.page_size_max)
-            hints = prescreen_hints(session, [s.id for s in found.items])
+            hints = prescreen_hints(session, actor, [s.id for s in found.items])
             rows = [
                 {
                     "id": s.id,

@@ -12,7 +12,6 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
@@ -27,15 +26,9 @@ __all__ = ["router"]
 router = APIRouter(prefix="/staff/subjects", include_in_schema=False)
 
 
-def _applications(session: Session, subject_id: str) -> list[dict[str, Any]]:
-    # Read directly: the service has no "applications of a subject" query yet (see docs/web.md).
-    from trialdesk.service.storage.models import ApplicationRow
+def _applications(session: Session, actor: Actor, subject_id: str) -> list[dict[str, Any]]:
+    from trialdesk.service.applications import for_subject
 
-    rows = session.execute(
-        select(ApplicationRow)
-        .where(ApplicationRow.subject_id == subject_id)
-        .order_by(ApplicationRow.submitted_at)
-    ).scalars()
     return [
         {
             "reference_code": r.reference_code,
@@ -45,7 +38,7 @@ def _applications(session: Session, subject_id: str) -> list[dict[str, Any]]:
             "contact": r.contact,
             "prescreen": (r.answers or {}).get("prescreen", {}),
         }
-        for r in rows
+        for r in for_subject(session, actor, subject_id)
     ]
 
 
@@ -69,7 +62,7 @@ def _subject_view(session: Session, actor: Actor, subject_id: str, today: date) 
         "birth_date": subject.birth_date,
         "enrollment_number": subject.enrollment_number,
         "waitlisted": subject.waitlisted_at is not None,
-        "applications": _applications(session, subject.id),
+        "applications": _applications(session, actor, subject.id),
         "screenings": [
             {
                 "id": s.id,

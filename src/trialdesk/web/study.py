@@ -24,10 +24,12 @@ def study_of(request: Request) -> StudyContext:
 
 
 def counters(request: Request) -> tuple[int, int]:
-    """Children applied and enrolled, from the service's public counters."""
+    """Children whose families applied here (not duplicates, not staff-registered) and enrolled."""
+    from trialdesk.service.applications import applied_count
     from trialdesk.service.trials import public_counters
 
     study = study_of(request)
     with study.database.transaction() as session:
         found = public_counters(session, study.trial_id)
-    return found.applied, found.enrolled
+        applied = applied_count(session, study.trial_id)
+    return applied, found.enrolled
