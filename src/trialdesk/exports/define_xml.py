@@ -73,7 +73,8 @@ def write_define_xml(snapshot: StudySnapshot, frames: dict[str, pd.DataFrame], p
                 "ItemOID": f"IT.{domain}.{name}", "OrderNumber": str(order),
                 "Mandatory": "Yes" if core == "Req" else "No",
             })  # fmt: skip
-            width = 8 if kind == "Num" else max(1, int(frame[name].str.len().max() or 1))
+            longest = 0 if frame.empty or kind == "Num" else int(frame[name].str.len().max())
+            width = 8 if kind == "Num" else max(1, longest)  # an empty dataset still has width 1
             items.append((domain, name, label, kind, width))
         leaf = ET.SubElement(group, f"{{{DEF_NS}}}leaf", {
             "ID": f"LF.{domain}", f"{{{XLINK_NS}}}href": f"{domain.lower()}.xpt",

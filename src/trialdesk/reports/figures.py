@@ -37,6 +37,7 @@ __all__ = [
 
 plt.rcParams["svg.hashsalt"] = "trialdesk"  # stable element ids in SVG output
 plt.rcParams["font.family"] = "DejaVu Sans"
+plt.rcParams["svg.fonttype"] = "none"  # text stays text: searchable, accessible, smaller
 
 # Colour-blind-safe (Okabe-Ito) colours per response category.
 RESPONSE_COLOURS = {
@@ -120,7 +121,9 @@ def km_figure(curves: Iterable[KaplanMeier], title: str) -> Figure:
             for c in curve.censored_times
         ]  # fmt: skip
         ax.plot(curve.censored_times, censored, "|", color="black", markersize=8)
-    right = max(days[-1], *(max(c.times) for c in curves)) * 1.02
+    right = max(days[-1], *(max(c.times) for c in curves), 1) * 1.02
+    if not any(c.subjects for c in curves):
+        _no_data(ax)
     ax.set_xlim(-right * 0.02, right)
     ax.set_xticks(days)
     ax.set_ylim(0, 1.05)
@@ -155,6 +158,8 @@ def waterfall_figure(bars: list[WaterfallBar]) -> Figure:
     ax.set_xticks(range(len(bars)), [b.subject_id for b in bars], rotation=90, fontsize=7)
     ax.axhline(20, ls="--", color="grey", lw=0.8)
     ax.axhline(-30, ls="--", color="grey", lw=0.8)
+    if not bars:
+        _no_data(ax)
     ax.set_ylabel("Best change in target-lesion sum (%)")
     ax.set_title("Waterfall plot: best percent change from baseline")
     _response_legend(ax, {b.best_response for b in bars})
@@ -170,6 +175,8 @@ def spider_figure(series: dict[str, list[tuple[int, Decimal]]], best: dict[str, 
                 lw=1)  # fmt: skip
     ax.axhline(20, ls="--", color="grey", lw=0.8)
     ax.axhline(-30, ls="--", color="grey", lw=0.8)
+    if not series:
+        _no_data(ax)
     ax.set_xlabel("Days from start of treatment")
     ax.set_ylabel("Change in target-lesion sum (%)")
     ax.set_title("Spider plot")
@@ -179,7 +186,7 @@ def spider_figure(series: dict[str, list[tuple[int, Decimal]]], best: dict[str, 
 
 
 def swimmer_figure(lanes: list[SwimmerLane]) -> Figure:
-    figure, ax = plt.subplots(figsize=(7, 0.6 + 0.3 * max(len(lanes), 1)))
+    figure, ax = plt.subplots(figsize=(7, 1.6 + 0.3 * max(len(lanes), 3)))
     for row, lane in enumerate(reversed(lanes)):
         ax.barh(row, lane.days_on_study, color="#dddddd", edgecolor="black", lw=0.5)
         for day, response in lane.responses:
@@ -190,11 +197,18 @@ def swimmer_figure(lanes: list[SwimmerLane]) -> Figure:
             ax.annotate("", xy=(lane.days_on_study + 15, row), xytext=(lane.days_on_study, row),
                         arrowprops={"arrowstyle": "->"})  # fmt: skip
     ax.set_yticks(range(len(lanes)), [lane.subject_id for lane in reversed(lanes)], fontsize=7)
+    if not lanes:
+        _no_data(ax)
     ax.set_xlabel("Days from start of treatment (x: death; arrow: ongoing)")
     ax.set_title("Swimmer plot: time on study and responses")
     _response_legend(ax, {r for lane in lanes for _, r in lane.responses})
     figure.tight_layout()
     return figure
+
+
+def _no_data(ax: Axes) -> None:
+    ax.text(0.5, 0.5, "No data up to the cut-off", ha="center", va="center",
+            transform=ax.transAxes, fontsize=10, color="#555555")  # fmt: skip
 
 
 def _response_legend(ax: Axes, present: set[str]) -> None:

@@ -165,13 +165,12 @@ def snapshot_from_session(
 ) -> StudySnapshot:
     trial, plan = _trial(session, trial_id)
     subjects = _subjects(session, trial, cutoff)
-    code_of: dict[str, str] = dict(
-        session.execute(
+    code_of: dict[str, str] = {
+        row.id: row.code
+        for row in session.execute(
             select(SubjectRow.id, SubjectRow.code).where(SubjectRow.trial_id == trial.id)
         )
-        .tuples()
-        .all()
-    )
+    }
     evaluable = _dlt_evaluability(session, plan, trial.id, cutoff)
     subjects = [
         s.model_copy(update={"dlt_evaluable": evaluable.get(s.subject_id)}) for s in subjects
@@ -188,7 +187,7 @@ def snapshot_from_session(
             select(ConsentRow, ConsentDocumentRow).join(
                 ConsentDocumentRow, ConsentRow.document_id == ConsentDocumentRow.id
             )
-        ).tuples()
+        )
         if c.subject_id in code_of and c.consent_date <= cutoff
     ]
     exposure_rows = [
