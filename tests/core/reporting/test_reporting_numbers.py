@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from trialdesk.core.reporting.consort import consort_flow
@@ -172,3 +172,13 @@ def test_stopping_rule_status() -> None:
     # Beta(1, 2) prior: stops at 7 DLTs of 13-14 (protocol note); 2 of 14 does not.
     assert not decision.crossed
     assert decision.boundary == 7
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.dates(min_value=date(2025, 12, 1), max_value=date(2027, 1, 31)))
+def test_consort_flow_conserves_children_at_any_cutoff(cutoff: date) -> None:
+    flow = consort_flow(fixture_snapshot(cutoff))
+    assert flow.assessed == flow.excluded + flow.enrolled
+    assert flow.enrolled == flow.treated + flow.not_treated
+    assert flow.analysed_efficacy <= flow.analysed_safety == flow.treated
+    assert sum(n for _, n in flow.exclusion_reasons) >= flow.excluded
