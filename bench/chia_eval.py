@@ -248,7 +248,9 @@ def _dec(number: str) -> Decimal:
 def _clean_measurement(name: str) -> str:
     name = re.sub(r"\([^)]*\)", " ", name)
     name = re.sub(
-        r"(?i)\b(?:serum|plasma|blood|level|levels|value|values|concentration)\b", " ", name
+        r"(?i)\b(?:serum|plasma|blood|level|levels|value|values|concentration|count|calculated)\b",
+        " ",
+        name,
     )
     return re.sub(r"\s+", " ", name).strip(" ,.:")
 
@@ -277,6 +279,7 @@ def gold_for(stem: Path) -> tuple[list[Atom], int, Counter[str]]:
             continue
         kind, _, name = entities[arg1]
         _, value_start, value_text = entities[arg2]
+        value_text = _whole_value(text, value_start, value_text)
         if not _NUM.search(_digits(value_text.lower())):
             continue
         analytes = gold_analytes(kind, name, value_text)
@@ -292,6 +295,28 @@ def gold_for(stem: Path) -> tuple[list[Atom], int, Counter[str]]:
             atoms.extend(found)
     # One statement annotated twice (from a Measurement and from a Scope naming it) is one atom.
     return list(dict.fromkeys(atoms)), ambiguous, out_of_scope
+
+
+# Full-width forms ("＞ 2×ULN", "＜18y") in Chinese-English text: the ASCII character they stand for.
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+
+
+def _whole_value(text: str, start: int, value_text: str) -> str:
+    """The value as the gold reader should see it.
+
+    Full-width characters become ASCII (the reader's operator patterns are ASCII/≤≥). A
+    contiguous span that stops inside a word ("> 5.0mg/d" of "> 5.0mg/dl") runs on to the
+    word's end: brat spans cut mid-word are annotation slips, and the text says which unit.
+    """
+    end = start + len(value_text)
+    if (
+        text[start:end] == value_text
+        and value_text[-1:].isalnum()
+        and text[end : end + 1].isalpha()
+    ):
+        tail = re.match(r"[^\s,;()]*", text[end:])
+        value_text += tail.group() if tail else ""
+    return value_text.translate(_FULL_WIDTH)
 
 
 def _adjacent_pairs(
