@@ -3,8 +3,9 @@
 Server-rendered pages mounted on the same FastAPI application as the ``/api/v1`` REST API.
 ``trialdesk.api.app.create_app`` calls :func:`mount` once, after the API routers are added.
 Pages: ``/`` (the trial), ``/prescreen`` and ``/apply`` (families, no sign-in), ``/staff/…``
-(the study team, signed in by role). Static files (CSS, one small script) are served from
-``/static``; nothing is loaded from another site.
+(the study team, signed in by role; a subject on study at ``/staff/subjects/{id}/on-study``,
+the investigators' safety dashboard at ``/staff/safety``). Static files (CSS, two small
+scripts) are served from ``/static``; nothing is loaded from another site.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ def mount(app: FastAPI) -> None:
 
     from starlette.staticfiles import StaticFiles
 
-    from trialdesk.web import public, staff, staff_subject
+    from trialdesk.web import on_study, public, safety, staff, staff_subject
     from trialdesk.web.rendering import WebState
     from trialdesk.web.security import SecurityHeaders
 
@@ -36,3 +37,5 @@ def mount(app: FastAPI) -> None:
     app.include_router(public.router)
     app.include_router(staff.router)
     app.include_router(staff_subject.router)
+    app.include_router(on_study.router)
+    app.include_router(safety.router)
