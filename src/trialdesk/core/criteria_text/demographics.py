@@ -49,6 +49,9 @@ _CHAIN = re.compile(r"(?i)\s*(?:,|and|or|but)?\s*")
 _OTHER_AGE = re.compile(
     r"(?i)\b(?:bone|gestational|skeletal|post-?menstrual|post-?conceptional|corrected|mental|"
     r"developmental|reading|fetal|gestation|mean|median|average)\b[^.;\d]{0,20}$"
+    # "(mean age of Meniere's disease 40 to 50 years)": a statistic about a population, and
+    # whatever it is "of" can be long.
+    r"|\b(?:mean|median|average|typical)\s+ages?\s+(?:of|at)\b[^.;\d]{0,40}$"
 )
 _OTHER_AGE_AFTER = re.compile(r"(?i)\s*(?:(?:of\s+)?(?:gestation|pregnancy|amenorrh)|ago\b)")
 _SHARED_TAIL = re.compile(r"(?i)[ \t]*(?:and|to|-|–|,)[ \t]*(?=[<>≤≥＜＞])")

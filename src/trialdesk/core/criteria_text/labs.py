@@ -119,7 +119,7 @@ def _atoms(text: str, subjects: _Subjects, limit: int) -> list[tuple[Atom, str |
         return []
     result: list[tuple[Atom, str | None]] = []
     leading = _SEX_BEFORE.search(text[max(0, subjects.start - 14) : subjects.start])
-    condition, cursor = _condition(text, first[-1].end, limit)
+    condition, cursor = _condition(text, _past_restatement(text, first[-1], limit), limit)
     if leading and condition is None:
         condition = _sex_condition(leading.group(1))
     result.extend((_through(atom, condition, cursor), condition) for atom in first)
@@ -134,10 +134,45 @@ def _atoms(text: str, subjects: _Subjects, limit: int) -> list[tuple[Atom, str |
         more = read_comparison(text, start, limit) if joint else []
         if not more:
             return _fill_units(result)
-        condition, cursor = _condition(text, more[-1].end, limit)
+        condition, cursor = _condition(text, _past_restatement(text, more[-1], limit), limit)
         if sex and condition is None:
             condition = _sex_condition(sex.group(1))
         result.extend((_through(atom, condition, cursor), condition) for atom in more)
+
+
+_RESTATED_OPEN = re.compile(r"\s*[(（]\s*(?:[<>≤≥＜＞]=?\s*)?")
+_RESTATED_DASH = re.compile(r"\s*(?:-|–|to)\s*")
+# A unit the units module may not know ("mM"), but never a reference or a word of a sentence.
+_RESTATED_TOKEN = re.compile(
+    r"(?i)\s*(?!(?:uln|lln|unl|x|times|upper|lower)\b)[a-zµμ°][\w/^*.°µμ]{0,10}"
+)
+_RESTATED_CLOSE = re.compile(r"\s*[)）]")
+
+
+def _past_restatement(text: str, atom: Atom, limit: int) -> int:
+    """Where the limit ends once a restatement in another unit is skipped.
+
+    "35-37.9 °C (95-100.3 °F)", "< 115 g/L (7.1 mM) in women": the bracket holds the same
+    limit converted for convenience. Reading it as a second limit doubles the rule (and its
+    rounding can disagree at the edge); skipping it lets a condition after it ("in women")
+    reach the limit it belongs to. Only a bracket that holds nothing but number(s) and a unit
+    is skipped; "(≤ 5 × ULN if liver metastases)" is a conditional alternative, and is read.
+    """
+    if atom.unit is None or atom.reference is not None:
+        return atom.end
+    opened = _RESTATED_OPEN.match(text, atom.end, limit)
+    number = read_number(text, opened.end(), limit) if opened else None
+    if number is None:
+        return atom.end
+    cursor = number[1]
+    dash = _RESTATED_DASH.match(text, cursor, limit)
+    second = read_number(text, dash.end(), limit) if dash else None
+    cursor = second[1] if second else cursor
+    unit = read_unit(text, cursor, limit)
+    token = _RESTATED_TOKEN.match(text, cursor, limit)
+    cursor = unit[1] if unit else token.end() if token else cursor
+    close = _RESTATED_CLOSE.match(text, cursor, limit) if unit or token else None
+    return close.end() if close else atom.end
 
 
 def _through(atom: Atom, condition: str | None, cursor: int) -> Atom:
