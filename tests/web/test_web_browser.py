@@ -1,16 +1,21 @@
 """End to end in a real browser (Debian's chromium via Playwright) against a live uvicorn server:
 a family pre-screens and applies in Chinese; the study team screens, signs, consents and enrolls;
-axe-core finds no serious or critical accessibility violation on the public pages."""
+a coordinator uploads labs, confirms the suggested AE and sees it on the safety dashboard;
+axe-core finds no serious or critical accessibility violation on the public pages and on the
+on-study and safety pages."""
 
 from __future__ import annotations
 
 import json
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
+from on_study_helpers import enrolled_subject, lab_bundle
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from web_helpers import PASSWORD, build_app
 
@@ -23,11 +28,16 @@ AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.m
 
 
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory, seeded: Path) -> Iterator[str]:
+def live(tmp_path_factory: pytest.TempPathFactory, seeded: Path) -> Iterator[tuple[FastAPI, str]]:
     app = build_app(tmp_path_factory.mktemp("browser"), today=AS_OF, seed=seeded)
     with live_server(app) as url:
-        yield url
+        yield app, url
     app.state.database.dispose()
+
+
+@pytest.fixture(scope="module")
+def base_url(live: tuple[FastAPI, str]) -> str:
+    return live[1]
 
 
 @pytest.fixture(scope="module")
@@ -196,3 +206,49 @@ def test_public_pages_have_no_serious_accessibility_violations(
     assert found == {key: [] for key in found}
     assert any(v.startswith("label") for v in planted), planted
     assert any(v.startswith("color-contrast") for v in planted), planted
+
+
+def test_a_coordinator_confirms_a_lab_suggested_ae(
+    browser: Browser, live: tuple[FastAPI, str], tmp_path: Path
+) -> None:
+    # Seeded through the service (screening, consent and enrollment are tested above).
+    app, base_url = live
+    subject_id = enrolled_subject(app, AS_OF)
+    labs = tmp_path / "labs.json"
+    labs.write_text(json.dumps(lab_bundle(AS_OF - timedelta(days=2))), encoding="utf-8")
+    context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    sign_in(page, base_url, "coordinator")
+    on_study = f"{base_url}/staff/subjects/{subject_id}/on-study"
+    page.goto(on_study)
+    page.get_by_label("Lab results (FHIR R4 Bundle, JSON)").set_input_files(labs)
+    page.get_by_role("button", name="Upload and grade").click()
+    suggestion = page.get_by_test_id("suggestion")
+    expect(suggestion).to_contain_text("Neutrophil count decreased")
+    expect(suggestion).to_contain_text("grade 4")
+    suggestion.locator("summary").click()
+    suggestion.get_by_label("Anti-GD2 monoclonal antibody").select_option("probable")
+    suggestion.get_by_label("Outcome").select_option("recovering")
+    suggestion.get_by_role("button", name="Confirm as an adverse event").click()
+    expect(page.get_by_text("Confirmed: the adverse event is recorded.")).to_be_visible()
+    expect(page.get_by_test_id("ae-list")).to_contain_text("Neutrophil count decreased")
+
+    # The picker follows the typing (the script), and choosing a term shows its grades.
+    page.get_by_label("Find a CTCAE v5.0 term").fill("febrile neut")
+    page.get_by_test_id("ctcae-results").get_by_role("link", name="Febrile neutropenia").click()
+    expect(page.get_by_test_id("ae-form")).to_contain_text("ANC <1000/mm3")
+
+    page.get_by_role("link", name="Safety").click()
+    expect(page.get_by_test_id("ae-by-term")).to_contain_text("Neutrophil count decreased")
+    context.close()
+
+    checked = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
+    page = checked.new_page()
+    sign_in(page, base_url, "investigator")
+    found = {}
+    for path in (on_study, f"{on_study}?term=Pain", f"{base_url}/staff/safety"):
+        page.goto(path)
+        found[path] = serious_violations(page)
+    checked.close()
+    assert found == {key: [] for key in found}
