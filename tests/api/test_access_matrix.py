@@ -16,6 +16,7 @@ C, INV, D, M, A = "coordinator", "investigator", "data_manager", "monitor", "adm
 STUDY_READERS = {C, INV, D, M}
 ALL_STAFF = {C, INV, D, M, A}
 PUBLIC = "public"
+AE = {"term": "Anemia", "grade": 2, "onset": "2026-06-02"}
 
 # (method, path, json body, roles that may reach it); {sid} is a real subject.
 MATRIX: list[tuple[str, str, dict[str, Any] | None, set[str] | str]] = [
@@ -78,6 +79,53 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, set[str] | str]] = [
     ("GET", "/reports/consort", None, STUDY_READERS),
     ("GET", "/audit", None, {D, M, A}),
     ("GET", "/audit/verify", None, {D, M, A}),
+    # Treatment and safety (issue 5): recording is the site team's; closing queries is data
+    # review (investigator, data manager, monitor); safety decisions are the investigator's.
+    ("GET", "/treatment/plan", None, STUDY_READERS),
+    ("GET", "/ctcae/terms?q=neutro", None, STUDY_READERS),
+    ("GET", "/subjects/{sid}/calendar", None, STUDY_READERS),
+    ("PUT", "/subjects/{sid}/cycles/1/start", {"start": "2026-06-01"}, {C, INV}),
+    ("POST", "/subjects/{sid}/visits", {"visit_key": "x", "on": "2026-06-01"}, {C, INV}),
+    (
+        "POST",
+        "/subjects/{sid}/exposures",
+        {"product": "x", "dose": "1", "unit": "mg", "start": "2026-06-01T10:00:00Z"},
+        {C, INV},
+    ),
+    ("GET", "/subjects/{sid}/exposures", None, STUDY_READERS),
+    ("POST", "/subjects/{sid}/labs", {"resourceType": "Bundle"}, {C, INV}),
+    ("GET", "/subjects/{sid}/ae-suggestions", None, STUDY_READERS),
+    ("POST", "/ae-suggestions/no-such-suggestion/confirm", {}, {C, INV}),
+    ("POST", "/ae-suggestions/no-such-suggestion/reject", {"reason": "r"}, {C, INV}),
+    ("POST", "/subjects/{sid}/adverse-events", AE, {C, INV}),
+    ("GET", "/subjects/{sid}/adverse-events", None, STUDY_READERS),
+    (
+        "PUT",
+        "/adverse-events/no-such-event",
+        {"event": AE, "version": 1, "reason": "r"},
+        {C, INV},
+    ),
+    (
+        "POST",
+        "/adverse-events/no-such-event/sae-report",
+        {"reported_at": "2026-06-02T10:00:00Z"},
+        {C, INV},
+    ),
+    ("GET", "/queries", None, STUDY_READERS),
+    ("POST", "/queries/no-such-query/close", {"text": "t"}, {INV, D, M}),
+    ("PUT", "/subjects/{sid}/tumour-assessments/recist", {}, {C, INV}),
+    ("PUT", "/subjects/{sid}/death", {"on": "2026-06-01"}, {C, INV}),
+    ("GET", "/subjects/{sid}/endpoints", None, STUDY_READERS),
+    ("GET", "/safety/stopping-rules", None, STUDY_READERS),
+    ("POST", "/safety/evaluate", None, {C, INV}),
+    ("GET", "/safety/alerts", None, STUDY_READERS),
+    (
+        "POST",
+        "/safety/alerts/no-such-alert/decision",
+        {"decision": "continue", "reason": "r"},
+        {INV},
+    ),
+    ("PUT", "/safety/notification-hook", {"url": "http://127.0.0.1:9/hook"}, {A}),
 ]
 
 
@@ -118,6 +166,9 @@ def test_matrix_covers_every_api_route(team: Clients) -> None:
     placeholders = {
         "{sid}": "{subject_id}",
         "{monitor_id}": "{user_id}",
+        "/cycles/1/": "/cycles/{cycle}/",
+        "/tumour-assessments/recist": "/tumour-assessments/{criteria}",
+        "?q=neutro": "",
     }
     normalised = set()
     for method, path in covered:
@@ -129,6 +180,12 @@ def test_matrix_covers_every_api_route(team: Clients) -> None:
         ("POST", f"{API}/consents/{{consent_id}}/signature"),
         ("GET", f"{API}/applications/{{reference_code}}"),
         ("PUT", f"{API}/users/{{user_id}}/active"),
+        ("POST", f"{API}/ae-suggestions/{{suggestion_id}}/confirm"),
+        ("POST", f"{API}/ae-suggestions/{{suggestion_id}}/reject"),
+        ("PUT", f"{API}/adverse-events/{{event_id}}"),
+        ("POST", f"{API}/adverse-events/{{event_id}}/sae-report"),
+        ("POST", f"{API}/queries/{{query_id}}/{{action}}"),
+        ("POST", f"{API}/safety/alerts/{{alert_id}}/decision"),
     }
     # Sign-in and sign-out are tested on their own (test_auth.py), the application form too.
     exempt = {

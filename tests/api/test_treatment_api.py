@@ -84,7 +84,8 @@ def test_subject_on_study_end_to_end(team: Clients, app: FastAPI) -> None:
         client.post(f"{API}/subjects/{sid}/enrollment", json={"on": "2026-06-01"}, headers=C)
     )
     assert enrolled["outcome"] == "enroll"
-    e = date.fromisoformat(enrolled["subject"]["enrolled_at"][:10])
+    e = date.fromisoformat(enrolled["subject"]["enrolled_on"])
+    assert e == date(2026, 6, 1)  # the date given, whatever day it was recorded
     c1 = e + timedelta(days=7)
 
     plan = ok(client.get(f"{API}/treatment/plan", headers=M))

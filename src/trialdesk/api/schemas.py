@@ -176,6 +176,7 @@ class SubjectOut(Out):
     notes: str | None
     waitlisted_at: datetime | None
     enrolled_at: datetime | None
+    enrolled_on: date | None
     enrollment_number: int | None
     ended_on: date | None
     end_reason: str | None

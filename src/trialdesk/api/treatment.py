@@ -42,13 +42,7 @@ from trialdesk.service.treatment import (
 from trialdesk.service.treatment.access import TreatmentPermission, plan_of, require_treatment
 from trialdesk.service.treatment.models import SafetyAlertRow
 
-# Kept out of the published OpenAPI document until the study-service owners regenerate
-# tests/api/openapi.snapshot.json and add these routes to their access matrix (both files are
-# theirs; adding routes there breaks their contract tests). The routes work either way; the
-# role checks are tested in tests/api/test_treatment_api.py. Flip to True with that change.
-PUBLISHED_IN_OPENAPI = False
-
-router = APIRouter(tags=["treatment and safety"], include_in_schema=PUBLISHED_IN_OPENAPI)
+router = APIRouter(tags=["treatment and safety"])
 
 Json = dict[str, Any]
 
@@ -227,6 +221,8 @@ def read_exposures(subject_id: str, actor: SignedIn, study: Study) -> list[Json]
 def post_labs(
     subject_id: str, bundle: Annotated[Json, Body()], actor: SignedIn, study: Study
 ) -> list[Json]:
+    # The role first: a caller who may not record labs learns nothing about the upload.
+    require_treatment(actor, TreatmentPermission.RECORD)
     record = record_from_bundle(bundle, "upload")
     with study.database.transaction() as session:
         return [_out(r) for r in labs.ingest_labs(session, actor, subject_id, record)]

@@ -87,6 +87,7 @@ def enroll(session: Session, actor: Actor, subject_id: str, on: date) -> Enrollm
     old_counter = trial.enrolled
     trial.enrolled += 1
     subject.enrollment_number, subject.enrolled_at = trial.enrolled, utcnow()
+    subject.enrolled_on = on
     subject.waitlisted_at = None
     session.flush()
     audit.record(

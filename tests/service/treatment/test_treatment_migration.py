@@ -1,4 +1,4 @@
-"""Migration 0002_treatment goes down to 0001 and up again on SQLite and PostgreSQL."""
+"""Migrations from 0002_treatment on go down to 0001 and up again on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def _tables(database: Database) -> set[str]:
 
 
 def test_downgrade_and_upgrade_again(database: Database) -> None:
-    assert migrate.current_revision(database) == "0002_treatment"
+    assert migrate.current_revision(database) == "0003_enrolled_on"
     assert _tables(database) >= TABLES
     config = Config()  # as trialdesk.service.migrate builds it
     config.set_main_option("script_location", str(resources.files("trialdesk.service.migrations")))

@@ -48,8 +48,10 @@ def enrolled_subject(database: Database, staff: Staff, on: date) -> tuple[str, d
     with database.transaction() as session:
         enrollment.enroll(session, staff.coordinator, subject_id, on)
         subject = subjects.get_subject(session, staff.coordinator, subject_id)
+        # The calendar's anchor is the clinical enrollment date given, not the recording day.
         assert subject.enrolled_at is not None
-        return subject_id, subject.enrolled_at.date()
+        assert subject.enrolled_on == on
+        return subject_id, on
 
 
 def lab_record(

@@ -100,7 +100,8 @@ class SubjectRow(Base):
     birth_date: Mapped[date | None] = mapped_column(Date)
     notes: Mapped[str | None] = mapped_column(Text)
     waitlisted_at: Mapped[datetime | None]
-    enrolled_at: Mapped[datetime | None]
+    enrolled_at: Mapped[datetime | None]  # when the enrollment was recorded
+    enrolled_on: Mapped[date | None] = mapped_column(Date)  # the clinical enrollment date
     enrollment_number: Mapped[int | None] = mapped_column(Integer)
     ended_on: Mapped[date | None] = mapped_column(Date)
     end_reason: Mapped[str | None] = mapped_column(Text)

@@ -42,7 +42,7 @@ def enrollment_date(subject: SubjectRow) -> date:
             got=subject.status,
             hint="enrol the subject first (POST /api/v1/subjects/{id}/enrollment)",
         )
-    return subject.enrolled_at.date()
+    return subject.enrolled_on or subject.enrolled_at.date()
 
 
 def on_study_subject(session: Session, actor: Actor, subject_id: str) -> SubjectRow:
