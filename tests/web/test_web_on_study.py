@@ -120,3 +120,41 @@ def test_refusals_are_shown_not_raised(client: TestClient, app: FastAPI) -> None
     assert forged.headers["location"] == "/staff/login"
     missing = client.get("/staff/subjects/no-such-subject/on-study")
     assert missing.status_code == 404
+
+
+def test_crossed_boundary_pauses_and_the_investigator_decides(
+    client: TestClient, app: FastAPI
+) -> None:
+    from trialdesk.service.access import SYSTEM_ACTOR
+    from trialdesk.service.treatment.models import SafetyAlertRow
+    from trialdesk.service.trials import get_trial, set_paused
+
+    enrolled_subject(app, TODAY)
+    with app.state.database.transaction() as session:
+        # What evaluate_safety stores when a boundary is crossed (tested in the service).
+        session.add(SafetyAlertRow(
+            trial_id="NCT06948994", kind="stopping_rule", entity_id="dlt-bayes-30",
+            message="dlt-bayes-30 crossed: 2 DLTs in 2 evaluable", detail={},
+        ))  # fmt: skip
+        set_paused(session, SYSTEM_ACTOR, "NCT06948994", True, "stopping boundary crossed")
+    sign_in(client, "coordinator")
+    page = client.get("/staff/safety").text
+    assert 'data-testid="paused"' in page
+    assert "Awaiting an investigator" in page  # a coordinator cannot decide
+    # Treated, but no tumour assessment: disease control is unknown, never 0 %.
+    assert "none with a tumour assessment yet" in page
+    assert "0 of 1" not in page
+    client.post("/staff/logout", data={"csrf_token": client.cookies.get("trialdesk_csrf")})
+    sign_in(client, "investigator")
+    page = client.get("/staff/safety").text
+    alert = re.search(r'action="/staff/safety/alerts/([0-9a-f-]+)/decision"', page)
+    assert alert
+    html = _post(
+        client,
+        f"/staff/safety/alerts/{alert.group(1)}/decision",
+        {"decision": "continue", "reason": "DSMB reviewed: both DLTs unrelated"},
+    )
+    assert "Decision recorded." in html
+    assert 'data-testid="paused"' not in html
+    with app.state.database.transaction() as session:
+        assert get_trial(session, "NCT06948994").paused is False

@@ -133,8 +133,11 @@ def efficacy_view(session: Session, trial_id: str, today: date) -> dict[str, Any
     if not treated:
         return {"treated": 0}
     dcr = disease_control_rate(snapshot)
+    # With no tumour assessment yet, disease control is unknown, not 0 %.
+    assessed = {r.subject_id for r in snapshot.responses if r.subject_id in treated}
     return {
         "treated": len(treated),
+        "assessed": len(assessed),
         "dcr": {
             "events": dcr.events,
             "total": dcr.total,

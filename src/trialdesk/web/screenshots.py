@@ -182,6 +182,57 @@ def take(out: Path) -> list[Path]:
             shot("staff-audit", DESKTOP, signed_in("monitor", "/staff/audit"))
             browser.close()
         app.state.database.dispose()
+        written += _take_on_study(out, folder)
+    return written
+
+
+def _take_on_study(out: Path, folder: Path) -> list[Path]:
+    """The on-study and safety pages, on the demo study with synthetic treatment data."""
+    from playwright.sync_api import sync_playwright
+
+    from trialdesk.api.app import create_app
+    from trialdesk.service import migrate
+    from trialdesk.service.demo import DEMO_PASSWORD
+    from trialdesk.settings import Settings
+    from trialdesk.web.screenshot_study import SCREENSHOT_TODAY, seed_on_study
+
+    url = f"sqlite:///{folder / 'on-study.sqlite3'}"
+    migrate.upgrade(Database(url))
+    settings = Settings(
+        database_url=url,
+        secret_key=SecretStr("screenshots-only-secret-key-0123456789abcdef"),
+        secret_key_file=folder / "secret_key",
+    )
+    app = create_app(settings, today=lambda: SCREENSHOT_TODAY)
+    enrolled = seed_on_study(app.state.database, app.state.study.protocol)
+    written: list[Path] = []
+    with live_server(app) as base, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for name, viewport, path, anchor in (
+            ("on-study", DESKTOP, f"/staff/subjects/{enrolled[0]}/on-study", None),
+            ("on-study-labs", DESKTOP, f"/staff/subjects/{enrolled[1]}/on-study", "#labs-h"),
+            ("on-study-ae", DESKTOP, f"/staff/subjects/{enrolled[0]}/on-study?q=neutro&term=Febrile%20neutropenia", "#events-h"),
+            ("on-study-ae", PHONE, f"/staff/subjects/{enrolled[0]}/on-study?term=Pain", "#ae-form"),
+            ("safety", DESKTOP, "/staff/safety", None),
+            ("safety-efficacy", DESKTOP, "/staff/safety", "#efficacy-h"),
+        ):  # fmt: skip
+            context = browser.new_context(viewport=viewport, locale="en-US")  # type: ignore[arg-type]
+            page = context.new_page()
+            page.goto(f"{base}/staff/login?lang=en")
+            page.locator("#username").fill("demo-investigator")
+            page.locator("#password").fill(DEMO_PASSWORD)
+            page.locator("form.form button[type=submit]").click()
+            page.wait_for_selector("h1")
+            page.goto(f"{base}{path}")
+            page.wait_for_load_state("networkidle")
+            if anchor:
+                page.locator(anchor).evaluate("e => e.scrollIntoView()")
+            shot = out / f"{name}-{viewport['width']}.png"
+            page.screenshot(path=str(shot))
+            written.append(shot)
+            context.close()
+        browser.close()
+    app.state.database.dispose()
     return written
 
 
