@@ -114,8 +114,7 @@ class _ToSyntax(Transformer[Token, s.Node]):
 def parse_rule(text: str, where: str | None = None, file: str | None = None) -> s.Node:
     """The syntax tree of ``text``; a CriteriaSyntaxError with line and column otherwise."""
     try:
-        tree: Tree[Token] = _parser().parse(text)
-        node = _ToSyntax().transform(tree)
+        node = _syntax_of(text)
     except UnexpectedInput as exc:
         raise _syntax_error(text, exc, where, file) from None
     except VisitError as exc:  # pragma: no cover - a transformer bug, not user input
@@ -130,6 +129,15 @@ def parse_rule(text: str, where: str | None = None, file: str | None = None) -> 
             expected="e.g. lab(hemoglobin) >= 80 g/L",
             got=text,
         )
+    return node
+
+
+@lru_cache(maxsize=4096)
+def _syntax_of(text: str) -> s.Node:
+    # Imported registries repeat the same rule texts thousands of times; the trees are frozen
+    # and their spans are relative to the text, so one parse serves every occurrence.
+    tree: Tree[Token] = _parser().parse(text)
+    node: s.Node = _ToSyntax().transform(tree)
     return node
 
 
