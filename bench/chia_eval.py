@@ -32,6 +32,7 @@ import argparse
 import hashlib
 import re
 import sys
+import tomllib
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -45,6 +46,10 @@ from trialdesk.errors import UnitError
 
 RESTORE = True  # --strict-relations turns the restoration of missing Has_value pairs off
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "chia-dev"
+ADJUDICATION = (
+    Path(__file__).resolve().parents[1]
+    / "src/trialdesk/core/data/criteria_text/chia_adjudication.toml"
+)
 
 
 @dataclass(frozen=True)
@@ -403,10 +408,32 @@ class Score:
     age_gold: int = 0
     age_matched: int = 0
     age_predicted: int = 0
+    adjudicated: int = 0
+
+
+def read_adjudication(path: Path | None) -> dict[str, list[Atom]]:
+    """Hand-checked annotation omissions (see the file's header), by Chia file stem."""
+    if path is None:
+        return {}
+    added: dict[str, list[Atom]] = {}
+    for entry in tomllib.loads(path.read_text("utf-8"))["omission"]:
+        atom = Atom(
+            entry["line"],
+            entry["analyte"],
+            entry["operator"],
+            Decimal(entry["value"]),
+            entry["unit"],
+        )
+        added.setdefault(entry["file"], []).append(atom)
+    return added
 
 
 def evaluate(
-    data: Path, split: str, min_confidence: float, show: bool
+    data: Path,
+    split: str,
+    min_confidence: float,
+    show: bool,
+    adjudicated: dict[str, list[Atom]] | None = None,
 ) -> tuple[Score, Counter[str]]:
     score, out_of_scope = Score(), Counter[str]()
     trials = sorted({p.name.split("_")[0] for p in data.glob("NCT*_*.txt")})
@@ -418,6 +445,11 @@ def evaluate(
             if not stem.with_suffix(".ann").exists():
                 continue
             gold, ambiguous, unscoped = gold_for(stem)
+            for atom in (adjudicated or {}).get(stem.name, []):
+                if atom in gold:
+                    sys.exit(f"{ADJUDICATION}: {stem.name}:{atom.line} is in the gold already")
+                gold.append(atom)
+                score.adjudicated += 1
             out_of_scope.update(unscoped)
             predicted = predicted_for(stem, min_confidence)
             score.ambiguous += ambiguous
@@ -461,15 +493,30 @@ def main() -> None:
     parser.add_argument("--min-confidence", type=float, default=0.7)
     parser.add_argument("--show-errors", action="store_true")
     parser.add_argument("--strict-relations", action="store_true")
+    parser.add_argument(
+        "--adjudicated",
+        nargs="?",
+        type=Path,
+        const=ADJUDICATION,
+        default=None,
+        help="add the hand-checked annotation omissions of this TOML file to the gold",
+    )
     args = parser.parse_args()
     global RESTORE
     RESTORE = not args.strict_relations
-    score, out_of_scope = evaluate(args.data, args.split, args.min_confidence, args.show_errors)
+    score, out_of_scope = evaluate(
+        args.data,
+        args.split,
+        args.min_confidence,
+        args.show_errors,
+        read_adjudication(args.adjudicated),
+    )
     precision = score.matched / score.predicted if score.predicted else 0.0
     recall = score.matched / score.gold if score.gold else 0.0
     print(
         f"split={args.split} trials={score.trials} min_confidence={args.min_confidence} "
         f"gold={'Has_value only' if args.strict_relations else 'Has_value + adjacent pairs'}"
+        + (f" + {score.adjudicated} adjudicated omissions" if args.adjudicated else "")
     )
     print(f"numeric atoms: gold={score.gold} predicted={score.predicted} matched={score.matched}")
     print(f"precision={precision:.3f} recall={recall:.3f}")

@@ -57,3 +57,16 @@ def test_a_mean_age_of_a_population_is_not_an_age_limit() -> None:
         (">", Decimal("40"))
     ]
     assert _ages("Children with the syndrome (median age at its diagnosis 2 to 5 years)") == []
+
+
+def test_in_air_is_how_saturation_is_measured_not_a_condition() -> None:
+    found = [
+        c
+        for item in parse_criteria(
+            "Oxygen saturation > 92% in air and able to take oral drugs"
+        ).items
+        for c in item.constraints
+        if c.kind is ConstraintKind.LAB
+    ]
+    assert [(c.analyte, c.value, c.condition) for c in found] == [("spo2", Decimal("92"), None)]
+    assert found[0].text.endswith("in air")

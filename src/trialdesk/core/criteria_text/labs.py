@@ -194,6 +194,9 @@ def _fill_units(atoms: list[tuple[Atom, str | None]]) -> list[tuple[Atom, str | 
 
 
 def _condition(text: str, cursor: int, limit: int) -> tuple[str | None, int]:
+    if _ROOM_AIR_AFTER.match(text, cursor, limit):
+        # "SpO2 > 90% in air and …": how the reading is taken, not a condition ("air and …")
+        return None, cursor
     sex = _SEX_AFTER.match(text, cursor, limit)
     if sex:
         return _sex_condition(sex.group(1)), sex.end()
@@ -205,7 +208,8 @@ def _condition(text: str, cursor: int, limit: int) -> tuple[str | None, int]:
 
 _PRESSURE = re.compile(r"\s*/\s*(\d{2,3})")
 _ROOM_AIR_AFTER = re.compile(
-    r"(?i)\s*[(,]?\s*(?:on|at|breathing|in|with)?\s*(?:room|indoor|ambient)\s+air\b\)?"
+    r"(?i)\s*[(,]?\s*(?:(?:on|at|breathing|in|with)?\s*(?:room|indoor|ambient)\s+air|"
+    r"(?:on|in|breathing)\s+air)\b\)?"
 )
 
 
