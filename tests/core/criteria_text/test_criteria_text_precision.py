@@ -70,3 +70,19 @@ def test_in_air_is_how_saturation_is_measured_not_a_condition() -> None:
     ]
     assert [(c.analyte, c.value, c.condition) for c in found] == [("spo2", Decimal("92"), None)]
     assert found[0].text.endswith("in air")
+
+
+def test_a_multiple_of_normal_is_a_multiple_of_the_upper_limit() -> None:
+    assert _labs("Liver impairment (ALT more than three times normal)") == [
+        ("alt", ">", Decimal("3"), None, None)
+    ]
+    found = [
+        c.reference for item in parse_criteria("AST > 2 x normal").items for c in item.constraints
+    ]
+    assert found == ["ULN"]
+    # "the normal range" names no limit: not read as a multiple of anything.
+    assert all(
+        c.reference is None
+        for item in parse_criteria("AST > 2 times the normal range").items
+        for c in item.constraints
+    )

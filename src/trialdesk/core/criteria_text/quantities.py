@@ -76,6 +76,13 @@ _REFERENCE = re.compile(
     r"(ULN|UNL|ULRR|N(?=\b)|upper\s+normal\s+limit|upper\s+limit)|(LLN|lower\s+normal\s+limit))"
     r"(?:\s*\((?:ULN|LLN)\))?"
 )
+# "more than three times normal": a multiple of "normal" is a multiple of its upper limit, as
+# "× N" is. Only with an explicit multiplication word or sign, and not "normal range/value(s)",
+# which names no limit (left to review).
+_TIMES_NORMAL = re.compile(
+    r"(?i)\s*(?:[x×X*]|times|-?fold)\s*(?:the\s+)?normal\b"
+    r"(?!\s+(?:range|values?|levels?|limits?|lower|for))"
+)
 _SCIENTIFIC = re.compile(
     r"\s*(?:[x×X*]|times)\s*10\s*(?:\^|\*|e|E|⁹)?\s*(\d{1,2}|⁹|³)?\s*\*?\s*/\s*"
     r"(L|l|uL|µL|μL|ul|µl|mcL|mm3|mm\^3|mm³|cmm|dL|ml|mL)\b"
@@ -213,6 +220,9 @@ def _quantity(
     reference = _REFERENCE.match(text, cursor, end)
     if reference and _plausible_reference(reference):
         return value, None, _reference_kind(reference), reference.end()
+    times_normal = _TIMES_NORMAL.match(text, cursor, end)
+    if times_normal:
+        return value, None, "ULN", times_normal.end()
     unit = read_unit(text, cursor, end)
     if unit is not None:
         return value, unit[0], None, unit[1]
