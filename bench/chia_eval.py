@@ -4,6 +4,7 @@ Usage (from the repository root):
 
     .venv/bin/python bench/chia_eval.py [--data ../shared/data/chia-dev] [--split tune|holdout|all]
                                         [--show-errors] [--min-confidence 0.7]
+                                        [--strict-relations] [--adjudicated [FILE]]
 
 Gold standard: in each ``.ann`` file, every ``Has_value`` relation whose first argument is an
 age (a ``Person`` entity, or a value in years/months) or a measurement naming one of TrialDesk's
@@ -21,6 +22,10 @@ Not scored, and counted separately:
 * gold values whose operator is a bare "=" — in Chia's text a lost "≥"/"≤" (encoding damage):
   neither the annotation nor the text says which, and the parser refuses to guess;
 * gold atoms for measurements TrialDesk has no analyte for (BMI, scores, ...): out of scope.
+
+``--adjudicated`` adds to the gold the hand-checked annotation omissions listed (each with
+its reason) in ``src/trialdesk/core/data/criteria_text/chia_adjudication.toml``: readings the
+text states but Chia does not annotate. Always report the plain figure next to it.
 
 The 200 trials are split in two halves by a hash of the NCT id: ``tune`` (used while the parser
 was developed) and ``holdout`` (never inspected while tuning). Report both.
