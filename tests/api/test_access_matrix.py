@@ -126,6 +126,8 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, set[str] | str]] = [
         {INV},
     ),
     ("PUT", "/safety/notification-hook", {"url": "http://127.0.0.1:9/hook"}, {A}),
+    # Exports carry every subject's data: the data manager's alone.
+    ("GET", "/exports/odm?cutoff=2026-06-01", None, {D}),
 ]
 
 
@@ -169,6 +171,7 @@ def test_matrix_covers_every_api_route(team: Clients) -> None:
         "/cycles/1/": "/cycles/{cycle}/",
         "/tumour-assessments/recist": "/tumour-assessments/{criteria}",
         "?q=neutro": "",
+        "/exports/odm?cutoff=2026-06-01": "/exports/{kind}",
     }
     normalised = set()
     for method, path in covered:

@@ -36,7 +36,7 @@ from datetime import date
 
 from fastapi import APIRouter, FastAPI, Request
 
-from trialdesk.api import treatment
+from trialdesk.api import exports, treatment
 from trialdesk.api.context import StudyContext
 from trialdesk.api.deps import current_actor
 from trialdesk.api.errors import install_error_handlers
@@ -83,6 +83,7 @@ ROUTERS: list[APIRouter] = [
     reports.router,
     audit.router,
     treatment.router,
+    exports.router,
 ]
 
 
