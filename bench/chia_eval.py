@@ -24,7 +24,7 @@ Not scored, and counted separately:
 * gold atoms for measurements TrialDesk has no analyte for (BMI, scores, ...): out of scope.
 
 ``--adjudicated`` adds to the gold the hand-checked annotation omissions listed (each with
-its reason) in ``src/trialdesk/core/data/criteria_text/chia_adjudication.toml``: readings the
+its reason) in ``bench/data/chia_adjudication.toml``: readings the
 text states but Chia does not annotate. Always report the plain figure next to it.
 
 The 200 trials are split in two halves by a hash of the NCT id: ``tune`` (used while the parser
@@ -51,10 +51,7 @@ from trialdesk.errors import UnitError
 
 RESTORE = True  # --strict-relations turns the restoration of missing Has_value pairs off
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "chia-dev"
-ADJUDICATION = (
-    Path(__file__).resolve().parents[1]
-    / "src/trialdesk/core/data/criteria_text/chia_adjudication.toml"
-)
+ADJUDICATION = Path(__file__).resolve().parent / "data" / "chia_adjudication.toml"
 
 
 @dataclass(frozen=True)
