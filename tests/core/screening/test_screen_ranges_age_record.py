@@ -267,3 +267,12 @@ def test_unknown_modifier_on_the_patient_makes_age_review(run: Screen) -> None:
     builder = eligible_maintenance()
     builder.resources[0].update(_MODIFIER)
     assert run(builder).criterion("inc-age").status is Status.REVIEW
+
+
+def test_a_valid_unit_of_the_wrong_kind_without_own_range_is_unknown(run: Screen) -> None:
+    # ALP reported in mmol/L (a real UCUM unit, but a concentration, not an activity) and no
+    # range of its own: the default ULN in U/L cannot be converted, so nothing can be decided.
+    builder = without(eligible_maintenance(), "'6768-6'").lab("6768-6", 200, "mmol/L", LAB_DAY)
+    result = run(builder).criterion("inc-alp")
+    assert result.status is Status.UNKNOWN
+    assert result.evidence[0].unit == "mmol/L"

@@ -182,7 +182,14 @@ def _test(
             )
         limit = _Limit(test.number, test.describe(), ctx.threshold_source())
         return _decide(item, observation, value, measured, test, [limit], ctx)
-    limits = _reference_limits(item, test, observation, value.unit, ctx)
+    try:
+        limits = _reference_limits(item, test, observation, value.unit, ctx)
+    except UnitError:  # a valid unit of the wrong kind (ALT in mmol/L): no limit to compare with
+        return Outcome.unknown(
+            M("lab.bad_unit", analyte=item.name, unit=value.unit, expected=item.unit),
+            M("lab.need_unit", analyte=item.name, expected=item.unit),
+            _evidence(item, observation, test, ctx),
+        )
     if isinstance(limits, Outcome):
         return limits
     return _decide(item, observation, value, value.value, test, limits, ctx)
