@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from trialdesk.core.protocol.treatment import ATTRIBUTION_ORDER, TreatmentPlan
-from trialdesk.core.rules.ctcae import search
+from trialdesk.core.rules.ctcae import search, term
 from trialdesk.core.rules.ctcae.terminology import CtcaeTerm
 from trialdesk.core.treatment.adverse_events import (
     ACTIONS,
@@ -52,8 +52,10 @@ def _chosen_term(name: str) -> dict[str, Any] | None:
     name = name.strip()[:200]
     if not name:
         return None
-    exact = [t for t in search(name, limit=5) if t.name.casefold() == name.casefold()]
-    return term_view(exact[0]) if exact else None
+    try:
+        return term_view(term(name))  # exact name or MedDRA code
+    except TrialDeskError:
+        return None
 
 
 def _section(build: Any) -> dict[str, Any]:
