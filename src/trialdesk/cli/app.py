@@ -27,7 +27,6 @@ app = typer.Typer(
 )
 
 
-
 def _command_group_modules() -> list[str]:
     """Every public module of ``trialdesk.cli`` that defines ``register(app)``, in name order.
 

@@ -11,14 +11,17 @@ or ``--database-url``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from trialdesk.service import backup as backups
-from trialdesk.service import migrate
-from trialdesk.service.storage.database import Database
 from trialdesk.settings import Settings
+
+if TYPE_CHECKING:
+    from trialdesk.service.storage.database import Database
+
+# The service modules (SQLAlchemy, Alembic) are imported inside the commands: every
+# `trialdesk` command loads this module, and most never touch the study database.
 
 __all__ = ["DatabaseUrl", "open_database", "register"]
 
@@ -37,6 +40,8 @@ def register(app: typer.Typer) -> None:
 
 
 def open_database(database_url: str | None) -> Database:
+    from trialdesk.service.storage.database import Database
+
     settings = Settings()
     return Database(database_url or settings.database_url)
 
@@ -44,6 +49,8 @@ def open_database(database_url: str | None) -> Database:
 @db_app.command("upgrade")
 def upgrade(database_url: DatabaseUrl = None) -> None:
     """Bring the database to the newest schema (safe to run again)."""
+    from trialdesk.service import migrate
+
     database = open_database(database_url)
     try:
         before = migrate.current_revision(database)
@@ -59,6 +66,8 @@ def backup_command(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Write a consistent snapshot of the study database (the service may keep running)."""
+    from trialdesk.service import backup as backups
+
     database = open_database(database_url)
     try:
         counts = backups.backup(database, path)
@@ -72,6 +81,8 @@ def restore_command(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Restore a snapshot into an empty database (all or nothing)."""
+    from trialdesk.service import backup as backups
+
     database = open_database(database_url)
     try:
         counts = backups.restore(database, path)

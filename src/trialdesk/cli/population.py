@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -18,8 +18,9 @@ from rich.table import Table
 
 from trialdesk import load_protocol
 from trialdesk.errors import InputError
-from trialdesk.population import ENGINES, engine_for
-from trialdesk.population.result import PopulationResult
+
+if TYPE_CHECKING:
+    from trialdesk.population.result import PopulationResult
 
 __all__ = ["population_app", "register"]
 
@@ -53,7 +54,9 @@ def screen_population(
     as_of: Annotated[str, typer.Option("--as-of", help="Screening date YYYY-MM-DD.")] = (
         date.today().isoformat()
     ),
-    engine: Annotated[str, typer.Option("--engine", help=" | ".join(ENGINES))] = "duckdb",
+    engine: Annotated[
+        str, typer.Option("--engine", help="duckdb | postgres | spark | memory")
+    ] = "duckdb",
     postgres_url: Annotated[
         str | None, typer.Option("--postgres-url", help="postgresql://user@host:5432/db")
     ] = None,
@@ -72,6 +75,9 @@ def screen_population(
     """Screen every person in an OMOP folder; summary: counts per verdict and attrition funnel."""
     protocol = load_protocol(trial)
     day = _day(as_of)
+    # Imported here: pandas, pyarrow and sqlglot cost seconds that other commands need not pay.
+    from trialdesk.population import engine_for
+
     runner = engine_for(engine, url=postgres_url, master=spark_master)
     console = Console(stderr=True)
     try:

@@ -16,8 +16,6 @@ from typing import Annotated
 import typer
 
 from trialdesk.cli.db import DatabaseUrl
-from trialdesk.service import migrate
-from trialdesk.service.storage.database import Database
 from trialdesk.settings import Settings, ensure_secret_key
 
 __all__ = ["register"]
@@ -39,6 +37,8 @@ def serve(
     import uvicorn
 
     from trialdesk.api.app import create_app
+    from trialdesk.service import migrate
+    from trialdesk.service.storage.database import Database
 
     settings = Settings()
     if database_url:
