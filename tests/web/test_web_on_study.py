@@ -71,6 +71,8 @@ def test_picker_search_grades_and_a_query_through_its_workflow(
     chosen = client.get(f"{base}?term=Pain").text
     assert 'data-testid="ae-form"' in chosen
     assert "Mild pain" in chosen  # CTCAE v5.0 grade 1 definition of Pain
+    assert "specific body part pain term" in chosen  # its navigational note
+    assert 'value="4"' not in chosen.split('data-testid="ae-form"')[1]  # Pain has no grade 4
     fragment = client.get(f"/staff/ctcae/terms?subject={sid}&q=fever").text
     assert "Fever" in fragment
     assert "<html" not in fragment

@@ -38,6 +38,7 @@ def term_view(found: CtcaeTerm) -> dict[str, Any]:
         "meddra_code": found.meddra_code,
         "soc": found.soc,
         "definition": found.definition,
+        "note": found.navigational_note,  # e.g. Pain: prefer a body-site pain term
         "grades": [(i, text) for i, text in enumerate(found.grades, start=1)],
         "allowed": list(found.allowed_grades),
     }
