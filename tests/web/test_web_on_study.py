@@ -160,3 +160,15 @@ def test_crossed_boundary_pauses_and_the_investigator_decides(
     assert 'data-testid="paused"' not in html
     with app.state.database.transaction() as session:
         assert get_trial(session, "NCT06948994").paused is False
+
+
+def test_efficacy_figures_are_svg_for_staff_only(client: TestClient, app: FastAPI) -> None:
+    enrolled_subject(app, TODAY)
+    assert client.get("/staff/safety/figures/pfs.svg").status_code == 403
+    sign_in(client, "monitor")
+    for name in ("waterfall", "swimmer", "pfs"):
+        figure = client.get(f"/staff/safety/figures/{name}.svg")
+        assert figure.status_code == 200
+        assert figure.headers["content-type"].startswith("image/svg+xml")
+        assert "<svg" in figure.text
+    assert client.get("/staff/safety/figures/other.svg").status_code == 404
