@@ -57,6 +57,8 @@ class Context:
     criterion_id: str = ""
     index: RecordIndex = field(init=False)
     _windows: dict[str, Duration] = field(init=False, default_factory=dict)
+    # Per-screening memo of fractional ages by day: several lab criteria ask for the same day.
+    _ages: dict[date, tuple[Decimal, Decimal] | None] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.index = RecordIndex(self.record)
@@ -75,6 +77,12 @@ class Context:
 
     def age_years(self, on: date) -> tuple[Decimal, Decimal] | None:
         """Fractional age (youngest, oldest reading) on a day, for reference-interval bands."""
+        if on in self._ages:
+            return self._ages[on]
+        self._ages[on] = ages = self._age_years(on)
+        return ages
+
+    def _age_years(self, on: date) -> tuple[Decimal, Decimal] | None:
         birth = self.record.patient.birth_date
         if birth is None:
             return None

@@ -205,21 +205,12 @@ def _decide(
     ctx: Context,
 ) -> Outcome:
     answers = []
+    evidence = []
     for limit in limits:
         threshold = limit.value * test.number if test.reference_limit else limit.value
         answers.append(_holds_with_comparator(measured, value.comparator, test.op, threshold))
-    evidence = [
-        _evidence(
-            item,
-            observation,
-            test,
-            ctx,
-            limit=limit,
-            threshold=limit.value * test.number if test.reference_limit else limit.value,
-        )
-        for limit in limits
-    ]
-    if any(answer is None for answer in answers):
+        evidence.append(_evidence(item, observation, test, ctx, limit=limit, threshold=threshold))
+    if None in answers:
         return Outcome(
             Truth.UNKNOWN,
             evidence,
@@ -227,7 +218,7 @@ def _decide(
             [M("lab.need_exact", analyte=item.name)],
             no_data=True,
         )
-    if len(set(answers)) > 1:
+    if len(answers) > 1 and len(set(answers)) > 1:
         return Outcome(
             Truth.REVIEW,
             evidence,
