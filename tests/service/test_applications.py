@@ -17,6 +17,7 @@ from trialdesk.service.applications import (
 )
 from trialdesk.service.storage.database import Database
 from trialdesk.service.subjects import NotFoundError, register_subject
+from trialdesk.service.trials import public_counters
 
 TRIAL_ID = TRIAL.nct_id
 
@@ -48,6 +49,8 @@ def test_counter_counts_families_once_and_never_staff_registered_subjects(
         register_subject(session, staff.coordinator, trial_id=TRIAL_ID, site="GZ", source="staff")
         assert applied_count(session, TRIAL_ID) == 2
         assert applied_count(session, "another-trial") == 0
+        # The public page's counter is this count, not the number of subjects (3 here).
+        assert public_counters(session, TRIAL_ID).applied == 2
 
 
 def test_for_subject_lists_the_original_then_the_duplicate(study: Database, staff: Staff) -> None:

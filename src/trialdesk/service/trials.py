@@ -5,13 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from trialdesk.errors import ConfigurationError, InputError
 from trialdesk.service import audit
 from trialdesk.service.access import Actor, Permission, require
-from trialdesk.service.storage.models import SubjectRow, TrialRow
+from trialdesk.service.storage.models import TrialRow
 
 __all__ = [
     "PublicCounters",
@@ -135,7 +134,8 @@ class PublicCounters:
 
 def public_counters(session: Session, trial_id: str) -> PublicCounters:
     trial = get_trial(session, trial_id)
-    applied = session.execute(
-        select(func.count()).select_from(SubjectRow).where(SubjectRow.trial_id == trial_id)
-    ).scalar_one()
+    # Families who applied through the public page, not subjects the team registered.
+    from trialdesk.service.applications import applied_count  # applications imports trials
+
+    applied = applied_count(session, trial_id)
     return PublicCounters(applied=applied, enrolled=trial.enrolled, target=trial.target)
