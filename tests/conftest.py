@@ -14,12 +14,20 @@ from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
+from hypothesis import settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from trialdesk.service import migrate
 from trialdesk.service.storage.database import Database
 from trialdesk.service.users import set_password_hasher
+
+# Property tests: no per-example deadline (a loaded 2-core CI machine is slow, not wrong), and
+# on CI a fixed example sequence, so a submission's result does not depend on the draw.
+# Locally the draw stays random, which is where new counterexamples are found.
+settings.register_profile("local", deadline=None)
+settings.register_profile("ci", deadline=None, derandomize=True, print_blob=True)
+settings.load_profile("ci" if os.environ.get("CI") else "local")
 
 
 @pytest.fixture(scope="session", autouse=True)
