@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import json
-from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
@@ -19,6 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from trialdesk.cli._output import FormatOption, OutputFormat
 from trialdesk.core.record import Sex
 from trialdesk.core.rules.ctcae import (
     CtcaeTerm,
@@ -34,16 +34,6 @@ from trialdesk.core.rules.ctcae import (
 from trialdesk.errors import InputError
 
 __all__ = ["register"]
-
-
-class OutputFormat(StrEnum):
-    JSON = "json"
-    TABLE = "table"
-
-
-FormatOption = Annotated[
-    OutputFormat, typer.Option("--format", "-f", help="json (machine-readable) or table.")
-]
 
 
 def register(app: typer.Typer) -> None:

@@ -15,17 +15,11 @@ from rich.table import Table
 
 from trialdesk.adapters.fhir import read_record
 from trialdesk.adapters.protocol_files import load_protocol, protocol_paths
+from trialdesk.cli._output import VERDICT_STYLE
 from trialdesk.core.matching import MatchOptions, TrialIndex, TrialMatch, match_patient
 from trialdesk.core.protocol import Protocol
 from trialdesk.core.screening.result import Status
 from trialdesk.errors import InputError, TrialDeskError
-
-_VERDICT_STYLE = {
-    "eligible": "bold green",
-    "needs_review": "bold magenta",
-    "incomplete": "bold yellow",
-    "ineligible": "bold red",
-}
 
 
 def register(app: typer.Typer) -> None:
@@ -81,7 +75,7 @@ def match_command(
         return
     table = Table("#", "trial", "verdict", "score", "status", "why")
     for rank, m in enumerate(report.matches, start=1):
-        style = _VERDICT_STYLE[str(m.verdict)]
+        style = VERDICT_STYLE[str(m.verdict)]
         table.add_row(
             str(rank),
             f"{m.nct_id}\n{m.title[:60]}",

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 from decimal import Decimal, InvalidOperation
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from trialdesk.cli._output import FormatOption, OutputFormat
 from trialdesk.core.rules.crs import CrsFindings, grade_crs
 from trialdesk.core.rules.inrc import evaluate_inrc
 from trialdesk.core.rules.recist import RecistResult, evaluate_recist
@@ -27,16 +27,6 @@ __all__ = ["register"]
 
 _EXAMPLES = "examples/assessments/"
 _TEMPERATURE = re.compile(r"(?P<number>\d+(?:\.\d+)?)\s*°?\s*(?P<unit>[cf])?")
-
-
-class OutputFormat(StrEnum):
-    JSON = "json"
-    TABLE = "table"
-
-
-FormatOption = Annotated[
-    OutputFormat, typer.Option("--format", "-f", help="json (machine-readable) or table.")
-]
 
 
 def register(app: typer.Typer) -> None:

@@ -15,6 +15,7 @@ from rich.table import Table
 
 from trialdesk import load_protocol, screen
 from trialdesk.adapters.fhir import read_records
+from trialdesk.cli._output import VERDICT_STYLE
 from trialdesk.core.protocol import Protocol
 from trialdesk.core.screening.result import ScreeningResult
 from trialdesk.errors import InputError, TrialDeskError
@@ -25,12 +26,6 @@ _STYLE = {
     "unknown": "yellow",
     "review": "magenta",
     "not_applicable": "dim",
-}
-_VERDICT_STYLE = {
-    "eligible": "bold green",
-    "ineligible": "bold red",
-    "incomplete": "bold yellow",
-    "needs_review": "bold magenta",
 }
 
 
@@ -163,7 +158,7 @@ def _batch(
 def _table(result: ScreeningResult, lang: str, console: Console) -> None:
     verdict = result.verdict.value
     console.print(
-        f"[bold]{result.trial}[/] v{result.protocol_version} · patient {result.patient} · as of {result.as_of} · verdict [{_VERDICT_STYLE[verdict]}]{verdict}[/]"
+        f"[bold]{result.trial}[/] v{result.protocol_version} · patient {result.patient} · as of {result.as_of} · verdict [{VERDICT_STYLE[verdict]}]{verdict}[/]"
     )
     table = Table(show_lines=False, expand=True)
     table.add_column("criterion", no_wrap=True)
