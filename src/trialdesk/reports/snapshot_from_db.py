@@ -4,7 +4,9 @@ Reads only; one read transaction gives a consistent view. What the service does 
 is left empty and said so in ``data_available`` (the report prints that section):
 
 * sex is not stored on the subject row (SDTM DM.SEX = "U");
-* lab values: only their AE suggestions are kept, not the results (LB, shift tables empty);
+* lab values: the pre-treatment baselines and the graded on-study abnormalities (the lab AE
+  suggestions) are stored; on-study results within normal limits are not (LB and the shift
+  tables hold what is stored; a baseline's grade is unknown: its reference range is not kept);
 * vital signs: height and weight recorded with each dose are used; temperature etc. are not;
 * lesion measurements live in criteria-specific documents and are not extracted (TU/TR and
   the waterfall/spider plots are empty); time-point responses are.
@@ -26,6 +28,7 @@ from trialdesk.core.reporting.snapshot import (
     ConsentFact,
     DomainAvailability,
     ExposureFact,
+    LabFact,
     ResponseFact,
     StatusChange,
     StudySnapshot,
@@ -49,6 +52,7 @@ from trialdesk.service.storage.models import (
 )
 from trialdesk.service.treatment.models import (
     AdverseEventRow,
+    AeSuggestionRow,
     ExposureRow,
     TreatmentSubjectRow,
     TumourAssessmentRow,
@@ -236,6 +240,7 @@ def snapshot_from_session(
         for a in session.execute(select(AdverseEventRow).order_by(AdverseEventRow.onset)).scalars()
         if a.subject_id in code_of and a.onset <= cutoff
     ]
+    labs = _labs(session, code_of, cutoff)
     responses, survival = _responses(session, plan, code_of, subjects, exposures, cutoff)
     audit = [
         AuditFact(seq=r.seq, at=r.at, actor=r.actor, action=r.action, entity=r.entity,
@@ -264,11 +269,66 @@ def snapshot_from_session(
         exposures=exposures,
         adverse_events=adverse_events,
         vital_signs=vitals,
+        labs=labs,
         responses=responses,
         survival=survival,
         audit=audit,
         data_available=_availability(plan),
     )
+
+
+def _test_code(analyte_id: str) -> tuple[str, str]:
+    """(SDTM LBTESTCD of at most 8 characters, test name) from the analyte catalogue."""
+    from trialdesk.core.analytes import analyte
+
+    try:
+        item = analyte(analyte_id)
+    except (InputError, ReferenceDataError):
+        return analyte_id.upper()[:8], analyte_id
+    return item.id.upper().replace("_", "")[:8], item.name
+
+
+def _quantity(text: str) -> tuple[Decimal, str] | None:
+    """ "2.1 10*9/L" -> (2.1, "10*9/L"); a censored value ("<0.5 ...") is not a result."""
+    number, _, unit = text.strip().partition(" ")
+    value = _decimal(number)
+    return None if value is None or not unit else (value, unit.strip())
+
+
+def _labs(session: Session, code_of: dict[str, str], cutoff: date) -> list[LabFact]:
+    """Baselines (grade unknown: the reference range is not stored) and graded on-study
+    abnormalities (AE suggestions of kind adverse_event, confirmed or not: the grade is the
+    lab's, whatever the coordinator decided about the AE)."""
+    facts: list[LabFact] = []
+    for row in session.execute(select(TreatmentSubjectRow)).scalars():
+        code = code_of.get(row.subject_id)
+        for analyte_id, base in sorted((row.lab_baselines or {}).items()):
+            on = date.fromisoformat(str(base["date"]))
+            value = _decimal(str(base["value"]))
+            if code is None or value is None or on > cutoff:
+                continue
+            test_code, name = _test_code(analyte_id)
+            facts.append(
+                LabFact(subject_id=code, test_code=test_code, test_name=name, value=value,
+                        unit=str(base["unit"]), on=on, baseline=True)
+            )  # fmt: skip
+    for s in session.execute(
+        select(AeSuggestionRow)
+        .where(AeSuggestionRow.kind == "adverse_event")
+        .order_by(AeSuggestionRow.onset)
+    ).scalars():
+        code = code_of.get(s.subject_id)
+        quantity = _quantity(s.value)
+        if code is None or s.analyte is None or s.onset is None or quantity is None:
+            continue
+        if s.onset > cutoff:
+            continue
+        test_code, name = _test_code(s.analyte)
+        facts.append(
+            LabFact(subject_id=code, test_code=test_code, test_name=name, value=quantity[0],
+                    unit=quantity[1], on=s.onset, ctcae_term=s.term, ctcae_grade=s.grade)
+        )  # fmt: skip
+    return facts
 
 
 def _responses(
@@ -353,8 +413,9 @@ def _availability(plan: TreatmentPlan | None) -> dict[str, DomainAvailability]:
         "exposures": on_study,
         "adverse_events": on_study,
         "labs": DomainAvailability(
-            available=False,
-            note="lab results are graded on ingest but only their AE suggestions are stored",
+            available=True,
+            note="baselines (grade unknown: their reference range is not stored) and graded "
+            "on-study abnormalities; on-study results within normal limits are not stored",
         ),
         "vital_signs": DomainAvailability(
             available=True, note="height and weight recorded with each dose only"
