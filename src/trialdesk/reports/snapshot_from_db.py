@@ -8,14 +8,18 @@ is left empty and said so in ``data_available`` (the report prints that section)
   suggestions) are stored; on-study results within normal limits are not (LB and the shift
   tables hold what is stored; a baseline's grade is unknown: its reference range is not kept);
 * vital signs: height and weight recorded with each dose are used; temperature etc. are not;
-* lesion measurements live in criteria-specific documents and are not extracted (TU/TR and
-  the waterfall/spider plots are empty); time-point responses are.
+* lesions (TU/TR) come from the primary criteria's stored inputs: RECIST 1.1 lesions with
+  the role the evaluation gave them and their measurements ("absent" is 0 mm, "too small" has
+  no exact value and is left out); under INRC 2017 the primary tumour's longest diameter is
+  the one measured lesion (soft-tissue metastases are stored as a sum, MIBG as a score: not
+  lesions). Time-point responses come from the same evaluation.
 """
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -29,6 +33,7 @@ from trialdesk.core.reporting.snapshot import (
     DomainAvailability,
     ExposureFact,
     LabFact,
+    LesionFact,
     ResponseFact,
     StatusChange,
     StudySnapshot,
@@ -241,6 +246,7 @@ def snapshot_from_session(
         if a.subject_id in code_of and a.onset <= cutoff
     ]
     labs = _labs(session, code_of, cutoff)
+    lesions = _lesions(session, plan, code_of, cutoff)
     responses, survival = _responses(session, plan, code_of, subjects, exposures, cutoff)
     audit = [
         AuditFact(seq=r.seq, at=r.at, actor=r.actor, action=r.action, entity=r.entity,
@@ -270,6 +276,7 @@ def snapshot_from_session(
         adverse_events=adverse_events,
         vital_signs=vitals,
         labs=labs,
+        lesions=lesions,
         responses=responses,
         survival=survival,
         audit=audit,
@@ -328,6 +335,85 @@ def _labs(session: Session, code_of: dict[str, str], cutoff: date) -> list[LabFa
             LabFact(subject_id=code, test_code=test_code, test_name=name, value=quantity[0],
                     unit=quantity[1], on=s.onset, ctcae_term=s.term, ctcae_grade=s.grade)
         )  # fmt: skip
+    return facts
+
+
+def _lesions(
+    session: Session, plan: TreatmentPlan | None, code_of: dict[str, str], cutoff: date
+) -> list[LesionFact]:
+    if plan is None:
+        return []
+    facts: list[LesionFact] = []
+    for row in session.execute(
+        select(TumourAssessmentRow).where(TumourAssessmentRow.criteria == plan.response.primary)
+    ).scalars():
+        code = code_of.get(row.subject_id)
+        if code is None:
+            continue
+        found = (
+            _recist_lesions(code, row.inputs["assessments"])
+            if row.criteria == "RECIST 1.1"
+            else _inrc_lesions(code, row.inputs["timepoints"])
+        )
+        facts += [f for f in found if f.on <= cutoff]
+    return facts
+
+
+def _recist_lesions(code: str, assessments: dict[str, Any]) -> list[LesionFact]:
+    """Roles as the evaluation chose them (TrialDesk picks targets when the site did not)."""
+    detail = summarise_recist(assessments).detail["baseline"]["lesions"]
+    role = {str(d["id"]): str(d["role"]) for d in detail}
+    size = {str(d["id"]): _decimal(d["size_mm"]) for d in detail}
+    organ = {str(d["id"]): str(d["organ"]) for d in detail}
+    baseline_on = date.fromisoformat(str(assessments["baseline"]["date"]))
+    facts = [
+        LesionFact(subject_id=code, lesion_id=lesion_id, location=organ[lesion_id],
+                   target=role[lesion_id] == "target", on=baseline_on,
+                   diameter_mm=size[lesion_id] if role[lesion_id] == "target" else None,
+                   visit="BASELINE")
+        for lesion_id in role
+        if role[lesion_id] != "excluded"
+    ]  # fmt: skip
+    points = sorted(assessments.get("timepoints", []), key=lambda p: str(p["date"]))
+    for n, point in enumerate(points):
+        on = date.fromisoformat(str(point["date"]))
+        for lesion_id, measured in dict(point.get("measurements", {})).items():
+            if role.get(lesion_id) != "target":
+                continue
+            value = Decimal(0) if measured == "absent" else _decimal(_text(measured))
+            if value is None:
+                continue  # "too small to measure" or not measured: no exact diameter
+            facts.append(
+                LesionFact(subject_id=code, lesion_id=lesion_id, location=organ[lesion_id],
+                           target=True, on=on, diameter_mm=value, visit=f"ASSESSMENT {n + 1}")
+            )  # fmt: skip
+    return facts
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _inrc_lesions(code: str, timepoints: list[dict[str, Any]]) -> list[LesionFact]:
+    """The primary tumour's longest diameter, at baseline and at each time point."""
+    facts: list[LesionFact] = []
+    points = sorted(timepoints, key=lambda p: str(p["date"]))
+    for n, point in enumerate(points):
+        primary = point.get("primary") or {}
+        base = _decimal(_text(primary.get("baseline_longest_diameter_mm")))
+        if n == 0 and base is not None:
+            facts.append(
+                LesionFact(subject_id=code, lesion_id="T01", location="Primary tumour",
+                           target=True, on=date.fromisoformat(str(point["baseline_date"])),
+                           diameter_mm=base, visit="BASELINE")
+            )  # fmt: skip
+        value = _decimal(_text(primary.get("longest_diameter_mm")))
+        if value is not None:
+            facts.append(
+                LesionFact(subject_id=code, lesion_id="T01", location="Primary tumour",
+                           target=True, on=date.fromisoformat(str(point["date"])),
+                           diameter_mm=value, visit=f"ASSESSMENT {n + 1}")
+            )  # fmt: skip
     return facts
 
 
@@ -421,8 +507,10 @@ def _availability(plan: TreatmentPlan | None) -> dict[str, DomainAvailability]:
             available=True, note="height and weight recorded with each dose only"
         ),
         "lesions": DomainAvailability(
-            available=False,
-            note="lesion measurements stay in the criteria documents; not extracted yet",
+            available=plan is not None,
+            note="lesion measurements stay in the criteria documents; read from them: "
+            "RECIST 1.1 lesions as evaluated, under INRC 2017 the primary tumour only "
+            "(soft-tissue metastases are stored as a sum, bone as a MIBG score)",
         ),
         "responses": on_study,
         "survival": DomainAvailability(

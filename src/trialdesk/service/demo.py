@@ -225,6 +225,9 @@ def seed_demo(database: Database, protocol: Protocol) -> str:
             return "demo: the database has subjects already; nothing seeded"
         staff = _staff(session, set())
     study = DemoStudy(protocol.nct_id, AS_OF, staff, DEMO_PASSWORD)
+    # Importing registers the built-in extensions (they import this module: no import cycle).
+    import trialdesk.service.treatment.demo  # noqa: F401
+
     document_id = _documents(database, study)
     _walk(database, protocol, study, document_id)
     _screen_fails_and_waiting(database, protocol, study, start=len(_ELIGIBLE) + 1)
