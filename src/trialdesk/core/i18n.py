@@ -17,6 +17,8 @@ __all__ = ["LANGUAGES", "Message", "catalogue", "render"]
 
 LANGUAGES = ("en", "zh")
 
+_new_tuple = tuple.__new__
+
 
 class Message(NamedTuple):
     """A message key and its parameters; immutable and hashable (a NamedTuple: the screener
@@ -27,7 +29,9 @@ class Message(NamedTuple):
 
     @classmethod
     def of(cls, key: str, **params: Any) -> Message:
-        return cls(key, tuple(params.items()))
+        # tuple.__new__ directly: same value as ``cls(key, ...)`` without the NamedTuple
+        # constructor's argument handling (the screener builds ~70 messages per patient).
+        return _new_tuple(cls, (key, tuple(params.items())))
 
     def render(self, lang: str = "en") -> str:
         return render(self.key, dict(self.params), lang)

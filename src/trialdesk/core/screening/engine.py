@@ -19,7 +19,13 @@ from trialdesk.core.record import PatientRecord
 from trialdesk.core.screening.context import Context
 from trialdesk.core.screening.evaluators import findings, history, lesions, measurements, patient
 from trialdesk.core.screening.outcome import Outcome, Truth, combine_all, combine_any, negate
-from trialdesk.core.screening.result import CriterionResult, ScreeningResult, Status, verdict_of
+from trialdesk.core.screening.result import (
+    CriterionResult,
+    Evidence,
+    ScreeningResult,
+    Status,
+    verdict_of,
+)
 
 __all__ = ["evaluate", "screen"]
 
@@ -57,14 +63,19 @@ def _criterion_result(criterion: a.Criterion, outcome: Outcome) -> CriterionResu
         kind=criterion.kind,
         status=status,
         reasons=_unique(outcome.reasons),
-        evidence=tuple(dict.fromkeys(outcome.evidence)),
+        evidence=_unique_evidence(outcome.evidence),
         missing=_unique(outcome.missing) if status in (Status.UNKNOWN, Status.REVIEW) else (),
         text=criterion.text,
     )
 
 
 def _unique(messages: list[Message]) -> tuple[Message, ...]:
-    return tuple(dict.fromkeys(messages))
+    # One item or none needs no de-duplication (and no hashing): the common case.
+    return tuple(messages) if len(messages) < 2 else tuple(dict.fromkeys(messages))
+
+
+def _unique_evidence(evidence: list[Evidence]) -> tuple[Evidence, ...]:
+    return tuple(evidence) if len(evidence) < 2 else tuple(dict.fromkeys(evidence))
 
 
 _STATUS = {

@@ -24,6 +24,11 @@ class Truth(Enum):
     REVIEW = "review"
     NA = "not_applicable"
 
+    # Members are singletons compared by identity, so the identity hash is consistent with
+    # equality; it replaces Enum's Python-level ``hash(self._name_)``, which the screener paid
+    # tens of thousands of times per thousand patients (dict and set look-ups of truths).
+    __hash__ = object.__hash__
+
 
 @dataclass(slots=True)
 class Outcome:
