@@ -79,6 +79,6 @@ def test_dsmb_pdf_from_the_demo_database(
     run(["report", "dsmb", "--cutoff", "2026-12-31", "--out", str(html_out),
          "--database-url", url], capsys)  # fmt: skip
     html = html_out.read_text()
-    # The demo enrolls 4 of 16 candidates (tests/service/test_demo.py) and records no doses.
+    # The demo enrolls 4 of 16 candidates (tests/service/test_demo.py); two are treated.
     assert "enrolled 4" in html
     assert "lesion measurements stay in the criteria documents" in html  # data-available note
