@@ -172,3 +172,21 @@ def test_efficacy_figures_are_svg_for_staff_only(client: TestClient, app: FastAP
         assert figure.headers["content-type"].startswith("image/svg+xml")
         assert "<svg" in figure.text
     assert client.get("/staff/safety/figures/other.svg").status_code == 404
+
+
+def test_cycle_start_and_assessment_forms_save_or_explain(client: TestClient, app: FastAPI) -> None:
+    sign_in(client, "coordinator")
+    sid = enrolled_subject(app, TODAY)
+    base = f"/staff/subjects/{sid}/on-study"
+    bad_cycle = _post(client, f"{base}/cycle-start", {"cycle": "one", "start": "2026-06-01"})
+    assert "cycle, start: expected a cycle number and a date" in bad_cycle
+    later = (TODAY + timedelta(days=1)).isoformat()  # cycle 1 delayed by a day
+    saved = _post(client, f"{base}/cycle-start", {"cycle": "1", "start": later, "reason": "fever"})
+    assert "Cycle start saved." in saved
+    not_json = _post(client, f"{base}/assessments", {"criteria": "inrc", "inputs": "{not json"})
+    assert "inputs: expected the criteria (recist or inrc) and a JSON object" in not_json
+    unknown = _post(client, f"{base}/assessments", {"criteria": "who", "inputs": "{}"})
+    assert "inputs: expected the criteria (recist or inrc)" in unknown
+    # A refusal by the service is explained with its own words, not the bad-input text.
+    refused = _post(client, f"{base}/assessments", {"criteria": "recist", "inputs": "{}"})
+    assert "the RECIST 1.1 inputs have no &#39;assessments&#39;" in refused

@@ -10,12 +10,14 @@ as you type, from ``/staff/ctcae/terms``.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from trialdesk.errors import AccessDeniedError, TrialDeskError
@@ -125,56 +127,73 @@ def _day(form: dict[str, Any], key: str) -> date | None:
     return date.fromisoformat(raw) if raw else None
 
 
-@router.post("/subjects/{subject_id}/on-study/cycle-start")
-async def cycle_start(request: Request, subject_id: str) -> Response:
-    from trialdesk.service.treatment import schedule
+Change = Callable[[Actor, dict[str, Any], Session], str]
 
+
+async def _submit(
+    request: Request, subject_id: str, anchor: str, change: Change, *, bad_input: str = ""
+) -> Response:
+    """Sign-in and CSRF, then ``change`` in one transaction, then back to ``anchor``.
+
+    ``change`` reads the form, calls the treatment service and returns the notice to show. Bad
+    input or a refusal comes back as the error notice and nothing is written: the transaction
+    rolls back. ``bad_input`` replaces the text of a bare ValueError (a malformed field).
+    """
     got = await _form(request)
     if got is None:
         return to_login()
     actor, form = got
-    back = _back(subject_id, "calendar")
-    study = study_of(request)
+    back = _back(subject_id, anchor)
     try:
+        with study_of(request).database.transaction() as session:
+            notice = change(actor, form, session)
+    except ValidationError as exc:
+        return redirect(back, error=_invalid(exc))
+    except TrialDeskError as exc:
+        return redirect(back, error=_explain(exc))
+    except ValueError as exc:
+        return redirect(back, error=bad_input or str(exc))
+    return redirect(back, notice)
+
+
+@router.post("/subjects/{subject_id}/on-study/cycle-start")
+async def cycle_start(request: Request, subject_id: str) -> Response:
+    from trialdesk.service.treatment import schedule
+
+    def change(actor: Actor, form: dict[str, Any], session: Session) -> str:
         cycle, start = int(_text(form, "cycle")), _day(form, "start")
         if start is None:
             raise ValueError
-        with study.database.transaction() as session:
-            schedule.record_cycle_start(
-                session, actor, _plan(request), subject_id, cycle, start,
-                _text(form, "reason") or None,
-            )  # fmt: skip
-    except ValueError:
-        return redirect(back, error="cycle, start: expected a cycle number and a date (YYYY-MM-DD)")
-    except TrialDeskError as exc:
-        return redirect(back, error=_explain(exc))
-    return redirect(back, "ontx.flash.cycle_started")
+        schedule.record_cycle_start(
+            session, actor, _plan(request), subject_id, cycle, start,
+            _text(form, "reason") or None,
+        )  # fmt: skip
+        return "ontx.flash.cycle_started"
+
+    return await _submit(
+        request, subject_id, "calendar", change,
+        bad_input="cycle, start: expected a cycle number and a date (YYYY-MM-DD)",
+    )  # fmt: skip
 
 
 @router.post("/subjects/{subject_id}/on-study/visit")
 async def visit(request: Request, subject_id: str) -> Response:
     from trialdesk.service.treatment import schedule
 
-    got = await _form(request)
-    if got is None:
-        return to_login()
-    actor, form = got
-    back = _back(subject_id, "calendar")
-    study = study_of(request)
-    try:
+    def change(actor: Actor, form: dict[str, Any], session: Session) -> str:
         on = _day(form, "on")
         if on is None:
             raise ValueError
-        with study.database.transaction() as session:
-            schedule.record_visit(
-                session, actor, _plan(request), subject_id, _text(form, "visit_key"), on,
-                _text(form, "notes") or None,
-            )  # fmt: skip
-    except ValueError:
-        return redirect(back, error="on: expected the visit date (YYYY-MM-DD)")
-    except TrialDeskError as exc:
-        return redirect(back, error=_explain(exc))
-    return redirect(back, "ontx.flash.visit_recorded")
+        schedule.record_visit(
+            session, actor, _plan(request), subject_id, _text(form, "visit_key"), on,
+            _text(form, "notes") or None,
+        )  # fmt: skip
+        return "ontx.flash.visit_recorded"
+
+    return await _submit(
+        request, subject_id, "calendar", change,
+        bad_input="on: expected the visit date (YYYY-MM-DD)",
+    )  # fmt: skip
 
 
 def _decimal(form: dict[str, Any], key: str) -> Decimal | None:
@@ -331,24 +350,14 @@ async def record_adverse_event(request: Request, subject_id: str) -> Response:
     from trialdesk.core.treatment.adverse_events import AdverseEventEntry
     from trialdesk.service.treatment import adverse_events
 
-    got = await _form(request)
-    if got is None:
-        return to_login()
-    actor, form = got
-    back = _back(subject_id, "events")
-    study = study_of(request)
-    try:
+    def change(actor: Actor, form: dict[str, Any], session: Session) -> str:
         entry = AdverseEventEntry.model_validate(_ae_details(form, with_term=True))
-        with study.database.transaction() as session:
-            saved = adverse_events.record_adverse_event(
-                session, actor, _plan(request), subject_id, entry, study.today()
-            )
-            raised = len(saved.queries)
-    except ValidationError as exc:
-        return redirect(back, error=_invalid(exc))
-    except TrialDeskError as exc:
-        return redirect(back, error=_explain(exc))
-    return redirect(back, "ontx.flash.ae_with_queries" if raised else "ontx.flash.ae_recorded")
+        saved = adverse_events.record_adverse_event(
+            session, actor, _plan(request), subject_id, entry, study_of(request).today()
+        )
+        return "ontx.flash.ae_with_queries" if saved.queries else "ontx.flash.ae_recorded"
+
+    return await _submit(request, subject_id, "events", change)
 
 
 @router.post("/subjects/{subject_id}/on-study/queries/{query_id}")
@@ -356,45 +365,31 @@ async def act_on_query(request: Request, subject_id: str, query_id: str) -> Resp
     from trialdesk.core.treatment.queries import QueryAction
     from trialdesk.service.treatment import queries
 
-    got = await _form(request)
-    if got is None:
-        return to_login()
-    actor, form = got
-    back = _back(subject_id, "queries")
-    study = study_of(request)
-    try:
+    def change(actor: Actor, form: dict[str, Any], session: Session) -> str:
         action = QueryAction(_text(form, "action"))
         version = int(_text(form, "version")) if _text(form, "version") else None
-        with study.database.transaction() as session:
-            queries.act_on_query(session, actor, query_id, action, _text(form, "text"), version)
-    except ValueError:
-        return redirect(back, error="action: expected answer, close or reopen")
-    except TrialDeskError as exc:
-        return redirect(back, error=_explain(exc))
-    return redirect(back, "ontx.flash.query_updated")
+        queries.act_on_query(session, actor, query_id, action, _text(form, "text"), version)
+        return "ontx.flash.query_updated"
+
+    return await _submit(
+        request, subject_id, "queries", change,
+        bad_input="action: expected answer, close or reopen",
+    )  # fmt: skip
 
 
 @router.post("/subjects/{subject_id}/on-study/assessments")
 async def put_assessments(request: Request, subject_id: str) -> Response:
     from trialdesk.service.treatment import response
 
-    got = await _form(request)
-    if got is None:
-        return to_login()
-    actor, form = got
-    back = _back(subject_id, "responses")
-    study = study_of(request)
-    criteria = _text(form, "criteria")
-    try:
+    def change(actor: Actor, form: dict[str, Any], session: Session) -> str:
+        criteria = _text(form, "criteria")
         inputs = json.loads(_text(form, "inputs") or "{}")
         if criteria not in ("recist", "inrc") or not isinstance(inputs, dict):
             raise ValueError
-        with study.database.transaction() as session:
-            response.put_assessments(session, actor, _plan(request), subject_id, criteria, inputs)
-    except ValueError:
-        return redirect(
-            back, error="inputs: expected the criteria (recist or inrc) and a JSON object"
-        )
-    except TrialDeskError as exc:
-        return redirect(back, error=_explain(exc))
-    return redirect(back, "ontx.flash.assessed")
+        response.put_assessments(session, actor, _plan(request), subject_id, criteria, inputs)
+        return "ontx.flash.assessed"
+
+    return await _submit(
+        request, subject_id, "responses", change,
+        bad_input="inputs: expected the criteria (recist or inrc) and a JSON object",
+    )  # fmt: skip

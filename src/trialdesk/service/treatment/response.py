@@ -26,10 +26,21 @@ __all__ = ["CRITERIA", "endpoints", "put_assessments", "record_death", "summary_
 CRITERIA = {"recist": "RECIST 1.1", "inrc": "INRC 2017"}
 
 
+_INPUT_KEY = {"RECIST 1.1": "assessments", "INRC 2017": "timepoints"}
+
+
 def _summarise(criteria: str, inputs: dict[str, Any]) -> ResponseSummary:
+    key = _INPUT_KEY[criteria]
+    if key not in inputs:
+        raise InputError(
+            f"the {criteria} inputs have no '{key}'",
+            where=key,
+            expected=f"an object with '{key}' (docs/treatment-and-safety.md shows the format)",
+            got=", ".join(sorted(inputs)) or "an empty object",
+        )
     if criteria == "RECIST 1.1":
-        return summarise_recist(inputs["assessments"])
-    return summarise_inrc(inputs["timepoints"])
+        return summarise_recist(inputs[key])
+    return summarise_inrc(inputs[key])
 
 
 def put_assessments(
