@@ -17,18 +17,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from trialdesk.core.criteria import ast as a
+from trialdesk.population.families import family_of
 
 __all__ = ["Compiled", "Layer", "NodeColumns", "RuleCompiler", "compilable"]
 
-_LEAVES = (a.LabCheck, a.AgeCheck, a.ReviewAlways)
 _COMBINATORS = (a.AllOf, a.AnyOf, a.NotOf, a.IfThen, a.EachAvailable, a.ReviewIf)
 
 
 def compilable(node: a.Rule) -> bool:
     """Whether the SQL path evaluates this rule itself (else the criterion falls back)."""
-    if isinstance(node, a.LabCheck):
-        return not node.room_air  # supplemental-oxygen components are not in OMOP
-    if isinstance(node, (a.AgeCheck, a.ReviewAlways)):
+    if isinstance(node, a.ReviewAlways) or family_of(node) is not None:
         return True
     if isinstance(node, (a.AllOf, a.AnyOf, a.EachAvailable)):
         return all(compilable(item) for item in node.items)
@@ -77,7 +75,7 @@ class RuleCompiler:
 
     def _node(self, node: a.Rule) -> tuple[NodeColumns, int]:
         """The node's columns and its height (leaves 0)."""
-        if isinstance(node, _LEAVES):
+        if isinstance(node, a.ReviewAlways) or family_of(node) is not None:
             leaf = len(self.out.leaves) + 1
             self.out.leaves.append((leaf, node))
             return NodeColumns(f"l{leaf}_t", f"l{leaf}_r", f"l{leaf}_n"), 0

@@ -22,10 +22,11 @@ from trialdesk.core.protocol.protocol import Protocol
 from trialdesk.errors import InputError
 from trialdesk.population.compile_rules import RuleCompiler, compilable
 from trialdesk.population.fallback import fallback_results
+from trialdesk.population.families import FAMILIES, Setting
 from trialdesk.population.omop import find_tables
-from trialdesk.population.params import AgeLeaf, LabLeaf, build_tables
+from trialdesk.population.params import common_tables
 from trialdesk.population.result import PopulationResult, assemble
-from trialdesk.population.sql import screening_statements
+from trialdesk.population.sql import leaves_by_family, screening_statements
 
 __all__ = ["FALLBACKS", "Plan", "PopulationEngine", "Progress", "plan_screening"]
 
@@ -40,8 +41,8 @@ class Plan:
     compiled_ids: list[str]
     fallback_ids: list[str]
     statements: list[tuple[str, str]]
-    labs: list[LabLeaf]
-    ages: list[AgeLeaf]
+    #: family name → the (leaf number, node) pairs it evaluates
+    leaves: dict[str, list[tuple[int, a.Rule]]]
 
 
 def plan_screening(protocol: Protocol, as_of: date) -> Plan:
@@ -55,22 +56,9 @@ def plan_screening(protocol: Protocol, as_of: date) -> Plan:
             kinds[criterion.id] = criterion.kind
         else:
             fallback_ids.append(criterion.id)
-    windows = protocol.model.recency_windows
-    labs, ages = [], []
-    for leaf, node in compiler.out.leaves:
-        if isinstance(node, a.LabCheck):
-            window = node.window or windows.window(node.category)
-            labs.append(LabLeaf(leaf, node, window.before(as_of)))
-        elif isinstance(node, a.AgeCheck):
-            ages.append(AgeLeaf(leaf, node))
-    statements = (
-        screening_statements(
-            compiler.out, kinds, {lab.leaf for lab in labs}, {age.leaf for age in ages}
-        )
-        if compiled_ids
-        else []
-    )
-    return Plan(protocol, as_of, compiled_ids, fallback_ids, statements, labs, ages)
+    statements = screening_statements(compiler.out, kinds) if compiled_ids else []
+    leaves = leaves_by_family(compiler.out)
+    return Plan(protocol, as_of, compiled_ids, fallback_ids, statements, leaves)
 
 
 class PopulationEngine(ABC):
@@ -101,8 +89,12 @@ class PopulationEngine(ABC):
         self.load(paths)
         sql_rows = None
         if plan.statements:
-            units = self.distinct_units() if plan.labs else []
-            for name, table in build_tables(as_of, plan.labs, plan.ages, units).items():
+            setting = Setting(as_of, protocol.model.recency_windows, self.distinct)
+            tables = common_tables(as_of)
+            for family in FAMILIES:
+                if plan.leaves.get(family.name):
+                    tables.update(family.tables(plan.leaves[family.name], setting))
+            for name, table in tables.items():
                 self.register(name, table)
             for name, statement in plan.statements[:-1]:
                 say(f"compiling {name}")
@@ -133,9 +125,10 @@ class PopulationEngine(ABC):
     def fetch(self, duckdb_sql: str) -> pa.Table:
         """Run a DuckDB-dialect SELECT and return its rows."""
 
-    def distinct_units(self) -> list[str]:
+    def distinct(self, table: str, column: str) -> list[str]:
+        """The distinct non-null values of an input column (identifiers from the families)."""
         rows = self.fetch(
-            "SELECT DISTINCT unit_source_value FROM measurement WHERE unit_source_value IS NOT NULL"
+            f"SELECT DISTINCT {column} FROM {table} WHERE {column} IS NOT NULL"  # noqa: S608
         )
         return [str(u) for u in rows.column(0).to_pylist()]
 

@@ -34,7 +34,7 @@ class MemoryEngine(PopulationEngine):
         ids = [c.id for c in protocol.criteria]
         rows = fallback_results(protocol, paths, as_of, ids, "python")
         persons = read_table(paths["person"]).select(["person_id"])
-        plan = Plan(protocol, as_of, [], ids, [], [], [])
+        plan = Plan(protocol, as_of, [], ids, [], {})
         return assemble(protocol, plan, persons, None, rows, self.name)
 
     def load(self, paths: dict[str, Path]) -> None:  # pragma: no cover - not an SQL engine

@@ -1,10 +1,9 @@
 """The set-based queries of a population screening, written once (DuckDB dialect) and
 transpiled by sqlglot for PostgreSQL and Spark.
 
-Reading order: ``td_person`` (sex, birth range) → lab rows of each lab leaf → the newest day in
-the window → each test of each row (absolute: unit factor; ×ULN: the row's range, else every
-default interval for the age and sex) → one outcome per (leaf, person) → one wide row per
-person with every leaf → the combination layers → one status and reason per criterion.
+Reading order: ``td_person`` (sex, birth range) → each leaf family's statements
+(:mod:`trialdesk.population.families`), ending in one outcome per (leaf, person) → one wide
+row per person with every leaf → the combination layers → one status and reason per criterion.
 
 The text holds identifiers, truth codes and message keys only; every value (the as-of date,
 thresholds, factors, limits, windows, codes) is a row of a parameter table.
@@ -17,14 +16,14 @@ from collections.abc import Callable
 import sqlglot
 from sqlglot import exp
 
+from trialdesk.core.criteria import ast as a
 from trialdesk.population.compile_rules import Compiled
+from trialdesk.population.families import FAMILIES, LeafFamily, family_of
 
 __all__ = ["REUSED_STEPS", "screening_statements", "transpile"]
 
 #: Steps read by several later steps: engines materialise these, and inline the others.
-REUSED_STEPS = frozenset(
-    {"td_person", "td_lab_rows", "td_lab_newest", "td_lab_day", "td_lab_row_eval", "td_final"}
-)
+REUSED_STEPS = frozenset({"td_person", "td_final"}).union(*(f.reused for f in FAMILIES))
 
 _PERSON = """
 SELECT p.person_id,
@@ -44,175 +43,34 @@ SELECT p.person_id,
 FROM person p LEFT JOIN td_gender g ON g.concept_id = p.gender_concept_id
 """
 
-_LAB_ROWS = """
-SELECT c.leaf, m.person_id, m.measurement_id, c.code_rank,
-  CAST(m.measurement_date AS DATE) AS d,
-  CAST(m.value_as_number AS DECIMAL(20, 6)) AS v,
-  u.unit,
-  CAST(m.range_low AS DECIMAL(20, 6)) AS range_low,
-  CAST(m.range_high AS DECIMAL(20, 6)) AS range_high,
-  (m.operator_concept_id IS NULL OR po.concept_id IS NOT NULL) AS plain
-FROM measurement m
-JOIN td_lab_code c ON c.code = m.measurement_source_value
-CROSS JOIN td_params pr
-LEFT JOIN td_unit u ON u.unit_source_value = m.unit_source_value
-LEFT JOIN td_plain_operator po ON po.concept_id = m.operator_concept_id
-WHERE CAST(m.measurement_date AS DATE) <= pr.as_of
-"""
 
-_LAB_NEWEST = """
-SELECT r.leaf, r.person_id, MAX(r.d) AS newest
-FROM td_lab_rows r GROUP BY r.leaf, r.person_id
-"""
-
-_LAB_DAY = """
-SELECT r.*, (r.v IS NOT NULL AND r.unit IS NOT NULL AND r.plain) AS usable
-FROM td_lab_rows r
-JOIN td_lab_newest n ON n.leaf = r.leaf AND n.person_id = r.person_id AND n.newest = r.d
-JOIN td_lab_leaf l ON l.leaf = r.leaf
-WHERE r.d >= l.window_start
-"""
-
-# Default limits: every interval for the youngest or oldest reading of the age on the result's
-# day and for the child's sex (both sexes when it is not female or male).
-_LAB_DEFAULT = """
-SELECT r.leaf, r.measurement_id, t.test_idx,
-  COUNT(*) AS n_limits,
-  BOOL_AND(o.answer) AS all_true,
-  BOOL_OR(o.answer) AS any_true,
-  BOOL_AND(d.confirmed) AS confirmed
-FROM td_lab_day r
-JOIN td_lab_test t ON t.leaf = r.leaf AND t.relative
-JOIN td_person p ON p.person_id = r.person_id
-JOIN td_default d ON d.analyte = t.analyte AND d.unit = r.unit AND d.use_high = t.use_high
-  AND (d.sex IS NULL OR p.known_sex IS NULL OR d.sex = p.known_sex)
-  AND ((DATE_DIFF('day', p.birth_latest, r.d) * 100 >= d.age_from
-        AND DATE_DIFF('day', p.birth_latest, r.d) * 100 < d.age_to)
-    OR (DATE_DIFF('day', p.birth_earliest, r.d) * 100 >= d.age_from
-        AND DATE_DIFF('day', p.birth_earliest, r.d) * 100 < d.age_to))
-JOIN td_op o ON o.op = t.op AND o.sign = SIGN(r.v - d.limit_value * t.number)
-WHERE r.usable AND (CASE WHEN t.use_high THEN r.range_high ELSE r.range_low END) IS NULL
-GROUP BY r.leaf, r.measurement_id, t.test_idx
-"""
-
-_OWN = "(CASE WHEN t.use_high THEN r.range_high ELSE r.range_low END)"
-_LAB_TEST = """
-SELECT q.leaf, q.person_id, q.measurement_id, q.test_idx,
-  CASE
-    WHEN NOT q.relative THEN CASE WHEN q.factor IS NULL THEN 'U' WHEN q.abs_answer THEN 'T' ELSE 'F' END
-    WHEN q.own IS NOT NULL THEN CASE WHEN q.own_answer THEN 'T' ELSE 'F' END
-    WHEN q.no_birth OR q.n_limits IS NULL THEN 'U'
-    WHEN q.all_true <> q.any_true OR NOT q.confirmed THEN 'R'
-    WHEN q.all_true THEN 'T' ELSE 'F' END AS t,
-  CASE
-    WHEN NOT q.relative THEN CASE WHEN q.factor IS NULL THEN 'lab.bad_unit'
-      WHEN q.abs_answer THEN 'lab.meets' ELSE 'lab.does_not_meet' END
-    WHEN q.own IS NOT NULL THEN CASE WHEN q.own_answer THEN 'lab.meets' ELSE 'lab.does_not_meet' END
-    WHEN q.no_birth THEN 'lab.no_range_no_age'
-    WHEN q.n_limits IS NULL THEN 'lab.no_range'
-    WHEN q.all_true <> q.any_true THEN 'lab.methods_disagree'
-    WHEN NOT q.confirmed THEN 'lab.unconfirmed_default'
-    WHEN q.all_true THEN 'lab.meets' ELSE 'lab.does_not_meet' END AS r
-FROM (
-  SELECT r.leaf, r.person_id, r.measurement_id, t.test_idx, t.relative, f.factor,
-    oa.answer AS abs_answer, OWN AS own, ob.answer AS own_answer,
-    p.birth_earliest IS NULL AS no_birth,
-    de.n_limits, de.all_true, de.any_true, de.confirmed
-  FROM td_lab_day r
-  JOIN td_lab_test t ON t.leaf = r.leaf
-  JOIN td_person p ON p.person_id = r.person_id
-  LEFT JOIN td_factor f ON f.leaf = t.leaf AND f.test_idx = t.test_idx AND f.unit = r.unit
-  LEFT JOIN td_op oa ON oa.op = t.op AND oa.sign = SIGN(r.v * f.factor - t.number)
-  LEFT JOIN td_op ob ON ob.op = t.op AND ob.sign = SIGN(r.v - OWN * t.number)
-  LEFT JOIN td_lab_default de
-    ON de.leaf = r.leaf AND de.measurement_id = r.measurement_id AND de.test_idx = t.test_idx
-  WHERE r.usable
-) q
-""".replace("OWN", _OWN)
-
-# One outcome per result row: the worst test (FALSE, then UNKNOWN, then REVIEW), its first reason.
-_LAB_ROW = """
-SELECT r.leaf, r.person_id, r.measurement_id, r.code_rank,
-  CASE WHEN r.usable THEN b.t ELSE 'U' END AS t,
-  CASE WHEN r.usable THEN b.r ELSE 'lab.no_value' END AS r,
-  NOT r.usable AS n
-FROM td_lab_day r
-LEFT JOIN (
-  SELECT e.leaf, e.measurement_id, e.t, e.r,
-    ROW_NUMBER() OVER (PARTITION BY e.leaf, e.measurement_id ORDER BY
-      CASE e.t WHEN 'F' THEN 1 WHEN 'U' THEN 2 WHEN 'R' THEN 3 ELSE 4 END, e.test_idx) AS k
-  FROM td_lab_test_eval e
-) b ON b.leaf = r.leaf AND b.measurement_id = r.measurement_id AND b.k = 1
-"""
-
-_LAB_LEAF = """
-SELECT n.leaf, n.person_id,
-  CASE WHEN n.newest < l.window_start THEN 'U' WHEN s.truths > 1 THEN 'R' ELSE f.t END AS t,
-  CASE WHEN n.newest < l.window_start THEN 'lab.stale'
-       WHEN s.truths > 1 THEN 'lab.same_day_conflict' ELSE f.r END AS r,
-  CASE WHEN n.newest < l.window_start THEN TRUE WHEN s.truths > 1 THEN FALSE ELSE f.n END AS n
-FROM td_lab_newest n
-JOIN td_lab_leaf l ON l.leaf = n.leaf
-LEFT JOIN (
-  SELECT leaf, person_id, COUNT(DISTINCT t) AS truths FROM td_lab_row_eval GROUP BY leaf, person_id
-) s ON s.leaf = n.leaf AND s.person_id = n.person_id
-LEFT JOIN (
-  SELECT leaf, person_id, t, r, n,
-    ROW_NUMBER() OVER (PARTITION BY leaf, person_id ORDER BY code_rank, measurement_id) AS k
-  FROM td_lab_row_eval
-) f ON f.leaf = n.leaf AND f.person_id = n.person_id AND f.k = 1
-"""
-
-# Completed months as dateutil's relativedelta counts them (a birthday on the 31st is reached
-# on the last day of a shorter month); years are whole twelves of months.
-_MONTHS = """((pr.as_of_year - YEAR({b})) * 12 + (pr.as_of_month - MONTH({b}))
-  - CASE WHEN pr.as_of_day < DAY({b}) AND NOT pr.as_of_month_end THEN 1 ELSE 0 END)"""
-
-_AGE_TEST = """
-SELECT t.leaf, p.person_id, p.birth_earliest IS NULL AS no_birth,
-  BOOL_AND(oe.answer) AS holds_earliest, BOOL_AND(ol.answer) AS holds_latest
-FROM td_person p
-CROSS JOIN td_params pr
-CROSS JOIN td_age_test t
-LEFT JOIN td_op oe ON oe.op = t.op AND oe.sign = SIGN(
-  CASE WHEN t.months THEN {me} ELSE FLOOR({me} / 12) END - t.number)
-LEFT JOIN td_op ol ON ol.op = t.op AND ol.sign = SIGN(
-  CASE WHEN t.months THEN {ml} ELSE FLOOR({ml} / 12) END - t.number)
-GROUP BY t.leaf, p.person_id, p.birth_earliest IS NULL
-""".format(me=_MONTHS.format(b="p.birth_earliest"), ml=_MONTHS.format(b="p.birth_latest"))
-
-_AGE_LEAF = """
-SELECT leaf, person_id,
-  CASE WHEN no_birth OR holds_earliest <> holds_latest THEN 'U'
-       WHEN holds_latest THEN 'T' ELSE 'F' END AS t,
-  CASE WHEN no_birth THEN 'age.no_birth_date' WHEN holds_earliest <> holds_latest THEN 'age.imprecise'
-       WHEN holds_latest THEN 'age.meets' ELSE 'age.does_not_meet' END AS r,
-  (no_birth OR holds_earliest <> holds_latest) AS n
-FROM td_age_eval
-"""
-
-
-def _wide(compiled: Compiled, lab_leaves: set[int], age_leaves: set[int]) -> str:
+def _wide(compiled: Compiled, owner: dict[int, LeafFamily]) -> str:
     columns = ["p.person_id"]
-    for leaf, _node in compiled.leaves:
-        if leaf in lab_leaves or leaf in age_leaves:
-            missing = (
-                ("'U'", "'lab.missing'", "TRUE")
-                if leaf in lab_leaves
-                else ("'U'", "'age.no_birth_date'", "TRUE")
-            )
-            for part, default in zip(("t", "r", "n"), missing, strict=True):
-                pick = "BOOL_OR" if part == "n" else "MAX"
-                columns.append(
-                    f"COALESCE({pick}(CASE WHEN e.leaf = {leaf} THEN e.{part} END), {default})"
-                    f" AS l{leaf}_{part}"
-                )
-        else:  # review_always
+    for leaf, node in compiled.leaves:
+        family = owner.get(leaf)
+        if family is None:  # review_always
             columns += [f"'R' AS l{leaf}_t", f"'review.always' AS l{leaf}_r", f"FALSE AS l{leaf}_n"]
+            continue
+        for part, default in zip(("t", "r", "n"), family.missing(node), strict=True):
+            pick = "BOOL_OR" if part == "n" else "MAX"
+            columns.append(
+                f"COALESCE({pick}(CASE WHEN e.leaf = {leaf} THEN e.{part} END), {default})"
+                f" AS l{leaf}_{part}"
+            )
     return (
         "SELECT " + ",\n  ".join(columns) + "\nFROM td_person p\n"
         "LEFT JOIN td_leaf_eval e ON e.person_id = p.person_id\nGROUP BY p.person_id"
     )
+
+
+def leaves_by_family(compiled: Compiled) -> dict[str, list[tuple[int, a.Rule]]]:
+    """The compiled leaves each family evaluates (families without leaves left out)."""
+    out: dict[str, list[tuple[int, a.Rule]]] = {}
+    for leaf, node in compiled.leaves:
+        family = family_of(node)
+        if family is not None:
+            out.setdefault(family.name, []).append((leaf, node))
+    return out
 
 
 def _layers(compiled: Compiled) -> list[tuple[str, str]]:
@@ -226,32 +84,26 @@ def _layers(compiled: Compiled) -> list[tuple[str, str]]:
     return statements
 
 
-def screening_statements(
-    compiled: Compiled, kinds: dict[str, str], lab_leaves: set[int], age_leaves: set[int]
-) -> list[tuple[str, str]]:
+def screening_statements(compiled: Compiled, kinds: dict[str, str]) -> list[tuple[str, str]]:
     """(view name, SELECT) in dependency order; the last one is the per-criterion result."""
-    leaf_parts = []
-    if lab_leaves:
-        leaf_parts.append("SELECT leaf, person_id, t, r, n FROM td_lab_leaf_eval")
-    if age_leaves:
-        leaf_parts.append("SELECT leaf, person_id, t, r, n FROM td_age_leaf_eval")
-    if not leaf_parts:
-        leaf_parts.append("SELECT leaf, person_id, t, r, n FROM td_no_leaf")
+    grouped = leaves_by_family(compiled)
     statements = [("td_person", _PERSON)]
-    if lab_leaves:
-        statements += [
-            ("td_lab_rows", _LAB_ROWS),
-            ("td_lab_newest", _LAB_NEWEST),
-            ("td_lab_day", _LAB_DAY),
-            ("td_lab_default", _LAB_DEFAULT),
-            ("td_lab_test_eval", _LAB_TEST),
-            ("td_lab_row_eval", _LAB_ROW),
-            ("td_lab_leaf_eval", _LAB_LEAF),
-        ]
-    if age_leaves:
-        statements += [("td_age_eval", _AGE_TEST), ("td_age_leaf_eval", _AGE_LEAF)]
+    leaf_parts = []
+    owner: dict[int, LeafFamily] = {}
+    for family in FAMILIES:
+        leaves = grouped.get(family.name)
+        if not leaves:
+            continue
+        statements += family.statements(leaves)
+        leaf_parts.append(f"SELECT leaf, person_id, t, r, n FROM {family.leaf_view}")  # noqa: S608
+        owner.update(dict.fromkeys((leaf for leaf, _ in leaves), family))
+    if not leaf_parts:
+        # Only review_always leaves: an empty outcome table of the right shape.
+        leaf_parts.append(
+            "SELECT 0 AS leaf, person_id, 'N' AS t, '' AS r, FALSE AS n FROM td_person WHERE FALSE"
+        )
     statements.append(("td_leaf_eval", " UNION ALL ".join(leaf_parts)))
-    statements.append(("td_wide", _wide(compiled, lab_leaves, age_leaves)))
+    statements.append(("td_wide", _wide(compiled, owner)))
     layers = _layers(compiled)
     statements += layers
     # The result reads the last step once per criterion: materialise it once.

@@ -1,0 +1,62 @@
+"""A leaf family: the SQL and parameter tables that evaluate one kind of criterion leaf.
+
+The compiled screening is assembled from families (:mod:`trialdesk.population.sql`): each one
+accepts some leaf nodes of the criteria AST (lab results, age, conditions, ...), contributes its
+parameter tables and its statements, and ends with a view ``td_<name>_leaf_eval`` holding one
+row ``(leaf, person_id, t, r, n)`` per leaf and person it has something to say about: the
+leaf's truth code, its first reason (a message key) and whether it is UNKNOWN for want of data.
+A person without a row gets the family's ``missing`` outcome.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import ClassVar
+
+import pyarrow as pa
+
+from trialdesk.core.criteria import ast as a
+from trialdesk.core.protocol.model import RecencyWindows
+
+__all__ = ["Distinct", "LeafFamily", "Setting"]
+
+#: ``distinct(table, column)``: the distinct non-null values of an input column, as text.
+Distinct = Callable[[str, str], list[str]]
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """What a family may read to build its parameter tables."""
+
+    as_of: date
+    windows: RecencyWindows
+    distinct: Distinct
+
+
+class LeafFamily(ABC):
+    name: ClassVar[str]
+    #: Steps read by several later steps: engines materialise these and inline the others.
+    reused: ClassVar[frozenset[str]] = frozenset()
+
+    @property
+    def leaf_view(self) -> str:
+        return f"td_{self.name}_leaf_eval"
+
+    @abstractmethod
+    def accepts(self, node: a.Rule) -> bool:
+        """Whether this family evaluates the leaf node in SQL."""
+
+    @abstractmethod
+    def missing(self, node: a.Rule) -> tuple[str, str, str]:
+        """SQL literals (truth, reason, no_data) for a person the leaf view has no row for."""
+
+    @abstractmethod
+    def tables(self, leaves: list[tuple[int, a.Rule]], setting: Setting) -> dict[str, pa.Table]:
+        """The family's parameter tables (values as data, never SQL text)."""
+
+    @abstractmethod
+    def statements(self, leaves: list[tuple[int, a.Rule]]) -> list[tuple[str, str]]:
+        """(view name, DuckDB-dialect SELECT) in order; the last is ``self.leaf_view``."""
