@@ -30,6 +30,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from trialdesk.synth.fhir_labs import LAB_PANEL, LabSpec
+from trialdesk.synth.population_observations import synth_observations
 
 __all__ = ["DEFAULT_POPULATION_AS_OF", "OMOP_TABLES", "synth_population", "write_population"]
 
@@ -79,13 +80,20 @@ def synth_population(
     conditions = _conditions(rng, patients, as_of, birth_days)
     visits = _visits(rng, patients, as_of)
     deaths = _deaths(rng, patients, as_of)
-    empty = {
-        name: _empty(name) for name in ("observation", "procedure_occurrence", "drug_exposure")
-    }
+    empty = {name: _empty(name) for name in ("procedure_occurrence", "drug_exposure")}
+    clinical = synth_observations(seed, patients, as_of, birth_days, measurement.schema)
+    extra = clinical["measurement"]
+    if extra.num_rows:
+        ids = pc.add(extra.column("measurement_id"), measurement.num_rows)
+        extra = extra.set_column(
+            extra.schema.get_field_index("measurement_id"), "measurement_id", ids
+        )
+        measurement = pa.concat_tables([measurement, extra])
     return {
         "person": person,
         "measurement": measurement,
         "condition_occurrence": conditions,
+        "observation": clinical["observation"],
         "visit_occurrence": visits,
         "death": deaths,
         **empty,
