@@ -92,3 +92,31 @@ def test_deactivated_account_loses_its_tokens_and_cannot_sign_in(team: Clients) 
         headers=team.as_("administrator"),
     )
     assert self_off.status_code == 409
+
+
+def test_refused_sign_ins_are_audited_without_what_was_typed_for_unknown_accounts(
+    team: Clients, app: FastAPI
+) -> None:
+    attempts = [
+        ("coordinator", "wrong password"),
+        ("my-secret-password", "x"),  # a password typed into the username box
+    ]
+    for username, password in attempts:
+        refused = team.client.post(
+            f"{API}/auth/session", json={"username": username, "password": password}
+        )
+        assert refused.status_code == 403
+    refused = team.client.post(
+        f"{API}/auth/tokens", json={"username": "coordinator", "password": "also wrong"}
+    )
+    assert refused.status_code == 403
+    entries = team.client.get(f"{API}/audit?limit=200", headers=team.as_("monitor")).json()
+    failed = [e for e in entries["items"] if e["action"] == "sign_in_failed"]
+    assert len(failed) == 3
+    assert "my-secret-password" not in str(entries)
+    whys = sorted(str(e["new_value"]) for e in failed)
+    assert sum("wrong_password" in w for w in whys) == 2
+    assert sum("unknown_account" in w for w in whys) == 1
+    assert all(e["actor"] == "public" for e in failed)
+    assert "also wrong" not in str(entries)
+    assert "wrong password" not in str(entries)

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from trialdesk.errors import AccessDeniedError, ConflictError, InputError
 from trialdesk.service import audit
-from trialdesk.service.access import Actor, Permission, Role, require
+from trialdesk.service.access import PUBLIC_ACTOR, Actor, Permission, Role, require
+from trialdesk.service.storage.database import Database
 from trialdesk.service.storage.models import AuthTokenRow, UserRow
 from trialdesk.service.storage.types import utcnow
 
@@ -36,6 +37,7 @@ __all__ = [
     "set_active",
     "set_password_hasher",
     "set_role",
+    "sign_in",
     "verify_password",
 ]
 
@@ -182,11 +184,52 @@ def verify_password(user: UserRow, password: str) -> bool:
 
 def authenticate(session: Session, username: str, password: str) -> UserRow:
     """The active user with these credentials; one message for every failure."""
+    user, _why = _check(session, username, password)
+    if user is None:
+        raise AccessDeniedError("the username or the password is wrong", where="credentials")
+    return user
+
+
+def _check(session: Session, username: str, password: str) -> tuple[UserRow | None, str]:
+    """The user, or None and why not (for the audit trail only, never for the caller)."""
     user = session.execute(select(UserRow).where(UserRow.username == username)).scalar_one_or_none()
     if user is None:
         verify_password(UserRow(password_hash=_dummy()), password)
-    elif user.active and verify_password(user, password):
-        return user
+        return None, "unknown_account"
+    if not verify_password(user, password):
+        return None, "wrong_password"
+    if not user.active:
+        return None, "deactivated_account"
+    return user, ""
+
+
+def sign_in(
+    database: Database, username: str, password: str, kind: str, lifetime: timedelta
+) -> IssuedToken:
+    """Check the credentials and issue a session or token; a refusal is audited too.
+
+    The refusal is recorded in its own transaction (the failed one has nothing to commit), so
+    repeated guessing at an account shows in the audit trail. What was typed as a username is
+    kept only when it names an account: a password typed into the username box must not be
+    stored.
+    """
+    with database.transaction() as session:
+        user, why = _check(session, username, password)
+        if user is not None:
+            return issue_token(session, user, kind, lifetime)
+    with database.transaction() as session:
+        known = why != "unknown_account"
+        target = session.execute(
+            select(UserRow.id).where(UserRow.username == username)
+        ).scalar_one_or_none()
+        audit.record(
+            session,
+            PUBLIC_ACTOR,
+            "sign_in_failed",
+            "user",
+            target or "-",
+            new={"username": username if known else None, "kind": kind, "why": why},
+        )
     raise AccessDeniedError("the username or the password is wrong", where="credentials")
 
 

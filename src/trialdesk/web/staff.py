@@ -105,7 +105,7 @@ def login_form(request: Request) -> Response:
 
 @router.post("/login")
 async def login(request: Request) -> Response:
-    from trialdesk.service.users import authenticate, issue_token
+    from trialdesk.service.users import sign_in
 
     form = await checked_form(request)
     if form is None:
@@ -115,11 +115,8 @@ async def login(request: Request) -> Response:
     study = study_of(request)
     lifetime = timedelta(hours=study.settings.session_hours)
     try:
-        with study.database.transaction() as session:
-            user = authenticate(
-                session, str(form.get("username") or ""), str(form.get("password") or "")
-            )
-            issued = issue_token(session, user, "session", lifetime)
+        username, password = str(form.get("username") or ""), str(form.get("password") or "")
+        issued = sign_in(study.database, username, password, "session", lifetime)
     except AccessDeniedError:
         return render(request, "staff/login.html", 401, error="staff.login_failed")
     response = RedirectResponse("/staff", status_code=303)

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Request, Response, status
 
 from trialdesk.api.deps import SESSION_COOKIE, SignedIn, Study
 from trialdesk.api.schemas import LoginIn, TokenOut, UserOut
+from trialdesk.service import users
 from trialdesk.service.storage.models import UserRow
-from trialdesk.service.users import authenticate, issue_token, revoke_token
+from trialdesk.service.users import revoke_token
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -17,9 +18,7 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 @router.post("/session", response_model=TokenOut, summary="Sign in (browser session cookie)")
 def sign_in(body: LoginIn, response: Response, study: Study) -> TokenOut:
     lifetime = timedelta(hours=study.settings.session_hours)
-    with study.database.transaction() as session:
-        user = authenticate(session, body.username, body.password)
-        issued = issue_token(session, user, "session", lifetime)
+    issued = users.sign_in(study.database, body.username, body.password, "session", lifetime)
     response.set_cookie(
         SESSION_COOKIE,
         issued.secret,
@@ -52,9 +51,8 @@ def sign_out(request: Request, actor: SignedIn, study: Study) -> Response:
     summary="An API token for scripts (shown once)",
 )
 def new_token(body: LoginIn, study: Study) -> TokenOut:
-    with study.database.transaction() as session:
-        user = authenticate(session, body.username, body.password)
-        issued = issue_token(session, user, "token", timedelta(days=study.settings.token_days))
+    lifetime = timedelta(days=study.settings.token_days)
+    issued = users.sign_in(study.database, body.username, body.password, "token", lifetime)
     return TokenOut(token=issued.secret, kind="token", expires_at=issued.expires_at)
 
 
