@@ -250,13 +250,32 @@ def convert(
     value: Decimal, from_unit: str, to_unit: str, molar_mass: Decimal | None = None
 ) -> Decimal:
     """``value`` in ``from_unit`` expressed in ``to_unit``, as a Decimal."""
+    factor = _factor_or_none(from_unit, to_unit, molar_mass)
+    if factor is _SAME:
+        return value
+    if factor is not None:
+        return round_significant(value * factor)
+    src, dst = canonical_unit(from_unit), canonical_unit(to_unit)
+    qs, qd = _parse(src), _parse(dst)
+    if qs.dimensionality != qd.dimensionality:
+        raise UnitError(f"cannot convert {src} to {dst}", got=src, expected=dst)
+    converted = qs._REGISTRY.Quantity(float(value), qs.units).to(qd.units).magnitude
+    return round_significant(Decimal(repr(float(converted))))
+
+
+_SAME = Decimal(1)  # a distinct object: "the same unit", returned only by _factor_or_none
+
+
+@lru_cache(maxsize=4096)
+def _factor_or_none(from_unit: str, to_unit: str, molar_mass: Decimal | None) -> Decimal | None:
+    """How ``convert`` converts between two units as written, decided once per pair (the
+    screening hot path converts the same few pairs for every patient): ``_SAME`` for the same
+    unit (the value is returned untouched), a factor, or None for offset units (temperatures,
+    converted by pint value by value). Raises UnitError, uncached, for an unknown unit or one
+    of another kind."""
     src, dst = canonical_unit(from_unit), canonical_unit(to_unit)
     if src == dst:
-        return value
+        return _SAME
     if _is_offset_code(src) or _is_offset_code(dst):
-        qs, qd = _parse(src), _parse(dst)
-        if qs.dimensionality != qd.dimensionality:
-            raise UnitError(f"cannot convert {src} to {dst}", got=src, expected=dst)
-        converted = qs._REGISTRY.Quantity(float(value), qs.units).to(qd.units).magnitude
-        return round_significant(Decimal(repr(float(converted))))
-    return round_significant(value * conversion_factor(src, dst, molar_mass))
+        return None
+    return conversion_factor(src, dst, molar_mass)

@@ -55,6 +55,9 @@ class Context:
     windows: RecencyWindows
     label: str  # "NCT06948994 v1.0", cited as the source of every threshold
     criterion_id: str = ""
+    # The text cited as the source of the current criterion's thresholds; the compiled engine
+    # sets it per criterion (built once per protocol) instead of formatting it per evidence.
+    source: str = ""
     index: RecordIndex = field(init=False)
     _windows: dict[str, Duration] = field(init=False, default_factory=dict)
     # Per-screening memo of fractional ages by day: several lab criteria ask for the same day.
@@ -69,7 +72,7 @@ class Context:
         return self._windows[category]
 
     def threshold_source(self) -> str:
-        return f"{self.label}, criterion {self.criterion_id}"
+        return self.source or f"{self.label}, criterion {self.criterion_id}"
 
     # -- dates ----------------------------------------------------------------------------
     def in_future(self, when: FuzzyDate | None) -> bool:

@@ -18,19 +18,22 @@ from functools import lru_cache
 from trialdesk.core.analytes import Analyte
 from trialdesk.core.analytes import convert as convert_analyte
 from trialdesk.core.criteria.ast import LabCheck, NumericTest
+from trialdesk.core.durations import Duration
 from trialdesk.core.i18n import Message
+from trialdesk.core.protocol.model import RecencyWindows
 from trialdesk.core.record import ObservationRecord, Quantity, ReferenceRange, Sex
-from trialdesk.core.reference_intervals import default_intervals
+from trialdesk.core.reference_intervals import DefaultInterval, default_intervals
 from trialdesk.core.screening.context import USABLE_OBSERVATION_STATUSES, Context
 from trialdesk.core.screening.outcome import Outcome, Truth
 from trialdesk.core.screening.result import Evidence
 from trialdesk.core.units import compare
 from trialdesk.errors import UnitError
 
-__all__ = ["evaluate_measurement", "holds", "latest_in_window"]
+__all__ = ["LabEvaluator", "compile_measurement", "holds", "latest_in_window"]
 
 _SUPPLEMENTAL_O2 = {("loinc", "3151-8"), ("loinc", "3150-0")}  # inhaled O2 flow / concentration
 M = Message.of
+_new_message = tuple.__new__  # Message(key, params) without the NamedTuple constructor
 
 
 _OPS: dict[str, Callable[[int, int], bool]] = {
@@ -47,20 +50,16 @@ def holds(value: Decimal, op: str, limit: Decimal) -> bool:
     return _OPS[op](compare(value, limit), 0)
 
 
-@lru_cache(maxsize=256)
-def _loinc_keys(item: Analyte) -> tuple[tuple[str, str], ...]:
-    return tuple(("loinc", code) for code in item.loinc)
-
-
 def latest_in_window(
     candidates: list[ObservationRecord], ctx: Context, start: date
 ) -> tuple[list[ObservationRecord], ObservationRecord | None]:
     """(results of the newest day inside the window, the newest result overall if stale)."""
+    as_of = ctx.as_of
     dated = [
         o
         for o in candidates
         if o.effective is not None
-        and not ctx.in_future(o.effective)
+        and not o.effective.earliest > as_of  # not in the future (``ctx.in_future``)
         and o.status in USABLE_OBSERVATION_STATUSES
     ]
     if not dated:
@@ -74,34 +73,71 @@ def latest_in_window(
     return same_day, None
 
 
-def evaluate_measurement(node: LabCheck, ctx: Context) -> Outcome:
-    item = node.analyte
-    window = node.window or ctx.window(node.category)
-    start = window.before(ctx.as_of)
-    candidates = ctx.index.observations(_loinc_keys(item))
-    if node.room_air:
-        candidates = [o for o in candidates if not _on_supplemental_oxygen(o)]
-    same_day, stale = latest_in_window(candidates, ctx, start)
-    if stale is not None:
-        assert stale.effective is not None
-        return Outcome.unknown(
-            M("lab.stale", analyte=item.name, date=str(stale.effective), window=str(window)),
-            M("lab.need", analyte=item.name, window=str(window), as_of=ctx.as_of.isoformat()),
-            _evidence(item, stale, None, ctx, note="outside the recency window"),
+def compile_measurement(node: LabCheck, windows: RecencyWindows) -> LabEvaluator:
+    """The evaluator of one lab, vital or echo check, with what depends on the protocol only
+    (codes, window, threshold texts) computed once instead of for every patient."""
+    return LabEvaluator(node, windows)
+
+
+class LabEvaluator:
+    """``evaluator(ctx)``: the latest result in the window against the node's tests."""
+
+    __slots__ = ("_memo", "_window", "_windows", "item", "keys", "node")
+
+    def __init__(self, node: LabCheck, windows: RecencyWindows) -> None:
+        self.node = node
+        self.item = node.analyte
+        self.keys = tuple(("loinc", code) for code in node.analyte.loinc)
+        self._windows = windows
+        # The protocol's recency window is looked up at the first screening, as the
+        # interpreted engine did, so that a broken window fails where it used to.
+        self._window: tuple[Duration, str] | None = (
+            (node.window, str(node.window)) if node.window is not None else None
         )
-    if not same_day:
-        return Outcome.unknown(
-            M("lab.missing", analyte=item.name, window=str(window)),
-            M("lab.need", analyte=item.name, window=str(window), as_of=ctx.as_of.isoformat()),
-        )
-    outcomes = [_judge(node, observation, ctx) for observation in same_day]
-    truths = {o.truth for o in outcomes}
-    if len(truths) > 1:
-        merged = Outcome.review(M("lab.same_day_conflict", analyte=item.name))
-        for outcome in outcomes:
-            merged.evidence.extend(outcome.evidence)
-        return merged
-    return outcomes[0]
+        self._memo: tuple[date, date] | None = None  # (as-of day, window start)
+
+    def window(self) -> tuple[Duration, str]:
+        if self._window is None:
+            window = self._windows.window(self.node.category)
+            self._window = (window, str(window))
+        return self._window
+
+    def __call__(self, ctx: Context) -> Outcome:
+        node, item = self.node, self.item
+        window, window_text = self.window()
+        as_of = ctx.as_of
+        memo = self._memo
+        if memo is not None and memo[0] == as_of:
+            start = memo[1]
+        else:
+            start = window.before(as_of)
+            self._memo = (as_of, start)
+        candidates = ctx.index.observations(self.keys)
+        if node.room_air:
+            candidates = [o for o in candidates if not _on_supplemental_oxygen(o)]
+        same_day, stale = latest_in_window(candidates, ctx, start)
+        if stale is not None:
+            assert stale.effective is not None
+            return Outcome.unknown(
+                M("lab.stale", analyte=item.name, date=str(stale.effective), window=window_text),
+                M("lab.need", analyte=item.name, window=window_text, as_of=as_of.isoformat()),
+                _evidence(item, stale, None, ctx, note="outside the recency window"),
+            )
+        if not same_day:
+            return Outcome.unknown(
+                M("lab.missing", analyte=item.name, window=window_text),
+                M("lab.need", analyte=item.name, window=window_text, as_of=as_of.isoformat()),
+            )
+        if len(same_day) == 1:
+            return _judge(node, same_day[0], ctx, window_text)
+        outcomes = [_judge(node, observation, ctx, window_text) for observation in same_day]
+        truths = {o.truth for o in outcomes}
+        if len(truths) > 1:
+            merged = Outcome.review(M("lab.same_day_conflict", analyte=item.name))
+            for outcome in outcomes:
+                merged.evidence.extend(outcome.evidence)
+            return merged
+        return outcomes[0]
 
 
 def _on_supplemental_oxygen(observation: ObservationRecord) -> bool:
@@ -113,7 +149,9 @@ def _on_supplemental_oxygen(observation: ObservationRecord) -> bool:
     return False
 
 
-def _judge(node: LabCheck, observation: ObservationRecord, ctx: Context) -> Outcome:
+def _judge(
+    node: LabCheck, observation: ObservationRecord, ctx: Context, window_text: str
+) -> Outcome:
     item = node.analyte
     if observation.unknown_modifiers:
         return Outcome.review(
@@ -133,11 +171,14 @@ def _judge(node: LabCheck, observation: ObservationRecord, ctx: Context) -> Outc
             M(
                 "lab.need",
                 analyte=item.name,
-                window=str(node.window or ctx.window(node.category)),
+                window=window_text,
                 as_of=ctx.as_of.isoformat(),
             ),
             _evidence(item, observation, None, ctx),
         )
+    if len(node.tests) == 1:  # the common case: the merge below would return it unchanged
+        single = _test(node, node.tests[0], observation, value, ctx)
+        return Outcome(single.truth, single.evidence, single.reasons, single.missing)
     results = [_test(node, test, observation, value, ctx) for test in node.tests]
     verdicts = {r.truth for r in results}
     truth = (
@@ -180,8 +221,10 @@ def _test(
                 M("lab.need_unit", analyte=item.name, expected=test.unit or item.unit),
                 _evidence(item, observation, test, ctx),
             )
+        if value.comparator is None:
+            return _absolute(item, observation, value, measured, test, ctx)
         limit = _Limit(test.number, test.describe(), ctx.threshold_source())
-        return _decide(item, observation, value, measured, test, [limit], ctx)
+        return _decide(item, observation, value, measured, test, (limit,), ctx)
     try:
         limits = _reference_limits(item, test, observation, value.unit, ctx)
     except UnitError:  # a valid unit of the wrong kind (ALT in mmol/L): no limit to compare with
@@ -201,7 +244,7 @@ def _decide(
     value: Quantity,
     measured: Decimal,
     test: NumericTest,
-    limits: list[_Limit],
+    limits: tuple[_Limit, ...],
     ctx: Context,
 ) -> Outcome:
     answers = []
@@ -243,6 +286,46 @@ def _decide(
     return Outcome(Truth.TRUE if answers[0] else Truth.FALSE, evidence, [reason])
 
 
+def _absolute(
+    item: Analyte,
+    observation: ObservationRecord,
+    value: Quantity,
+    measured: Decimal,
+    test: NumericTest,
+    ctx: Context,
+) -> Outcome:
+    """``_decide`` for the common case, an exact result against one absolute threshold: the
+    same outcome, built without the general case's lists of limits and answers."""
+    met = holds(measured, test.op, test.number)
+    described = test.describe()
+    when = str(observation.effective)
+    evidence = Evidence(
+        item.category,
+        item.name,
+        str(observation.ref),
+        str(value.value),
+        value.unit,
+        when,
+        described,
+        ctx.threshold_source(),
+        observation.ref.file,
+        None,
+    )
+    reason = _new_message(
+        Message,
+        (
+            "lab.meets" if met else "lab.does_not_meet",
+            (
+                ("analyte", item.name),
+                ("value", f"{value.value} {value.unit}"),
+                ("test", described),
+                ("date", when),
+            ),
+        ),
+    )
+    return Outcome(Truth.TRUE if met else Truth.FALSE, [evidence], [reason])
+
+
 def _holds_with_comparator(
     measured: Decimal, comparator: str | None, op: str, limit: Decimal
 ) -> bool | None:
@@ -261,7 +344,7 @@ def _holds_with_comparator(
 
 def _reference_limits(
     item: Analyte, test: NumericTest, observation: ObservationRecord, unit: str, ctx: Context
-) -> list[_Limit] | Outcome:
+) -> tuple[_Limit, ...] | Outcome:
     assert observation.effective is not None
     on = observation.effective.latest
     ages = ctx.age_years(on)
@@ -277,7 +360,7 @@ def _reference_limits(
             described = (
                 f"{test.reference_limit} {own.value} {own.unit} (the result's own reference range)"
             )
-            return [_Limit(limit, described, "the result's own reference range")]
+            return (_Limit(limit, described, "the result's own reference range"),)
     if ages is None:
         return Outcome.unknown(
             M("lab.no_range_no_age", analyte=item.name), M("patient.need_birth_date")
@@ -287,7 +370,7 @@ def _reference_limits(
 
 def _default_limits(
     item: Analyte, test: NumericTest, unit: str, ages: tuple[Decimal, Decimal], ctx: Context
-) -> list[_Limit] | Outcome:
+) -> tuple[_Limit, ...] | Outcome:
     sexes = (
         [ctx.record.patient.sex]
         if ctx.record.patient.sex in (Sex.FEMALE, Sex.MALE)
@@ -304,13 +387,21 @@ def _default_limits(
             M("lab.no_range", analyte=item.name, limit=test.reference_limit or "ULN"),
             M("lab.need_range", analyte=item.name),
         )
+    ordered = tuple(sorted(intervals, key=lambda i: (i.method, i.sex, i.age_from)))
+    return _limits_of(item, test.reference_limit, unit, ordered)
+
+
+@lru_cache(maxsize=4096)
+def _limits_of(
+    item: Analyte, which: str | None, unit: str, intervals: tuple[DefaultInterval, ...]
+) -> tuple[_Limit, ...]:
+    # Cached per (analyte, ULN or LLN, the result's unit, the age and sex band's intervals):
+    # the same few bands serve every child, so the conversion and the texts are built once.
     limits = []
-    for interval in sorted(intervals, key=lambda i: (i.method, i.sex, i.age_from)):
-        bound = interval.high if test.reference_limit == "ULN" else interval.low
+    for interval in intervals:
+        bound = interval.high if which == "ULN" else interval.low
         value = convert_analyte(item, bound, interval.unit, unit)
-        described = (
-            f"{test.reference_limit} {bound} {interval.unit} (default: {interval.describe()})"
-        )
+        described = f"{which} {bound} {interval.unit} (default: {interval.describe()})"
         limits.append(
             _Limit(
                 value,
@@ -319,7 +410,7 @@ def _default_limits(
                 interval.confirmed,
             )
         )
-    return limits
+    return tuple(limits)
 
 
 @dataclass(frozen=True, slots=True)
