@@ -12,7 +12,11 @@ unknown*, never towards eligible:
   stale, never fresher than it was);
 * only reference ranges without age or sex restriction are kept (else the default interval
   for the child's age and sex is used);
-* a resolved condition or a finished medication without an end date ends on its start date.
+* a resolved condition or a finished medication without an end date ends on its start date;
+* a yes/no answer (an attestation) is ``value_as_string`` ``true``/``false`` with the OMOP
+  Yes/No concept in ``value_as_concept_id``; components (e.g. the oxygen given with an SpO2)
+  and interpretation codes are not written, so a test known only by its interpretation is
+  inconclusive (review), never negative.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from trialdesk.adapters.fhir import read_records
 from trialdesk.core.record import Coding, FuzzyDate, ObservationRecord, PatientRecord, Quantity, Sex
 from trialdesk.core.screening.context import USABLE_OBSERVATION_STATUSES
 from trialdesk.population.omop import FEMALE, MALE
+from trialdesk.population.records import ANSWER_CONCEPTS
 
 __all__ = ["fhir_to_omop", "records_to_omop"]
 
@@ -164,7 +169,12 @@ def _observation(
             }
         )
         return
-    text = f"{value.system}:{value.code}" if isinstance(value, Coding) else str(value)
+    concept = None
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+        concept = next(c for c, answer in ANSWER_CONCEPTS.items() if answer is value)
+    else:
+        text = f"{value.system}:{value.code}" if isinstance(value, Coding) else str(value)
     rows["observation"].append(
         {
             "observation_id": len(rows["observation"]) + 1,
@@ -172,6 +182,9 @@ def _observation(
             "observation_date": day,
             "observation_source_value": _code(observation.codes),
             "value_as_string": text,
+            "value_as_number": None,
+            "unit_source_value": None,
+            "value_as_concept_id": concept,
         }
     )
 
@@ -204,6 +217,9 @@ _SCHEMAS: dict[str, list[tuple[str, pa.DataType]]] = {
         ("observation_date", _DATE),
         ("observation_source_value", pa.string()),
         ("value_as_string", pa.string()),
+        ("value_as_number", pa.float64()),
+        ("unit_source_value", pa.string()),
+        ("value_as_concept_id", pa.int32()),
     ],
     "condition_occurrence": [
         ("condition_occurrence_id", pa.int64()),

@@ -10,7 +10,14 @@ Readings that OMOP forces on us, each chosen to be the conservative one:
 * an empty or unreadable ``unit_source_value`` makes the value unusable (``lab.no_value``);
 * ``range_low``/``range_high`` are in the row's unit and carry no age or sex restriction;
 * a condition without ``condition_end_date`` is active, with one it is resolved;
-* a birth date with no day (or no month) is a range of days, as FHIR partial dates are.
+* a birth date with no day (or no month) is a range of days, as FHIR partial dates are;
+* an observation's value is read from ``value_as_string`` (``system:code`` is a coded value,
+  ``true``/``false`` a yes/no answer, anything else text), else ``value_as_number`` with its
+  unit, else ``value_as_concept_id`` Yes (4188539) / No (4188540); the two tables are read
+  alike, so a code recorded in ``measurement`` counts as in ``observation``;
+* OMOP v5.4 has no consent, adverse-event, allergy-intolerance or tumour-lesion table, and
+  TrialDesk does not read components: none is read (consent and toxicity history are then
+  unknown; see docs/population/observations.md).
 """
 
 from __future__ import annotations
@@ -43,9 +50,19 @@ from trialdesk.core.units import canonical_unit
 from trialdesk.errors import UnitError
 from trialdesk.population.omop import find_tables, gender_of, read_table, split_code
 
-__all__ = ["VALUE_SCALE", "read_omop_records", "records_from_tables"]
+__all__ = [
+    "ANSWER_CONCEPTS",
+    "VALUE_SCALE",
+    "observation_value",
+    "read_omop_records",
+    "readable_unit",
+    "records_from_tables",
+]
 
 VALUE_SCALE = Decimal("0.000001")  # value_as_number is read as DECIMAL(20, 6)
+#: OMOP "Yes"/"No" answer concepts (LOINC answers LA33-6/LA32-8 in the OMOP vocabulary).
+ANSWER_CONCEPTS = {4188539: True, 4188540: False}
+_ANSWER_TEXT = {"true": True, "false": False}
 Row = dict[str, Any]
 
 
@@ -124,7 +141,7 @@ def _day(value: Any) -> FuzzyDate | None:
     return None
 
 
-def _unit(written: Any) -> str | None:
+def readable_unit(written: Any) -> str | None:
     if not isinstance(written, str) or not written.strip():
         return None
     try:
@@ -141,7 +158,7 @@ def decimal_of(value: Any) -> Decimal | None:
 
 def _measurement(row: Row, source: str) -> ObservationRecord:
     code = split_code(row.get("measurement_source_value"), "loinc")
-    unit = _unit(row.get("unit_source_value"))
+    unit = readable_unit(row.get("unit_source_value"))
     number = decimal_of(row.get("value_as_number"))
     value = (
         Quantity(number, unit, None, row.get("unit_source_value"))
@@ -171,17 +188,31 @@ def _measurement(row: Row, source: str) -> ObservationRecord:
     )
 
 
+def observation_value(text: Any, number: Any, unit_text: Any, concept: Any) -> Any:
+    """One observation row's value, as the screener sees it (the SQL reads the same way)."""
+    if isinstance(text, str) and text:
+        answer = _ANSWER_TEXT.get(text.strip().casefold())
+        if answer is not None:
+            return answer
+        coded = split_code(text, "") if ":" in text else None
+        return Coding(*coded) if coded else text
+    if number is not None:
+        unit = readable_unit(unit_text)
+        value = decimal_of(number)
+        return Quantity(value, unit) if unit and value is not None else None
+    if concept is not None:
+        return ANSWER_CONCEPTS.get(int(concept))
+    return None
+
+
 def _observation(row: Row, source: str) -> ObservationRecord:
     code = split_code(row.get("observation_source_value"), "loinc")
-    value: Any = None
-    text = row.get("value_as_string")
-    if isinstance(text, str) and text:
-        coded = split_code(text, "") if ":" in text else None
-        value = Coding(*coded) if coded else text
-    elif row.get("value_as_number") is not None:
-        unit = _unit(row.get("unit_source_value"))
-        number = decimal_of(row["value_as_number"])
-        value = Quantity(number, unit) if unit and number is not None else None
+    value = observation_value(
+        row.get("value_as_string"),
+        row.get("value_as_number"),
+        row.get("unit_source_value"),
+        row.get("value_as_concept_id"),
+    )
     return ObservationRecord(
         ref=SourceRef("Observation", str(row["observation_id"]), source),
         codes=(Coding(*code),) if code else (),

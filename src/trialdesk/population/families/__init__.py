@@ -4,11 +4,18 @@ from trialdesk.core.criteria.ast import Rule
 from trialdesk.population.families.age import AgeFamily
 from trialdesk.population.families.base import LeafFamily, Setting
 from trialdesk.population.families.labs import LabFamily
+from trialdesk.population.families.observations import ObservationFamily
+from trialdesk.population.families.person_facts import PersonFactFamily
 
 __all__ = ["FAMILIES", "LeafFamily", "Setting", "family_of"]
 
 #: Every family the compiler knows; a leaf no family accepts makes its criterion fall back.
-FAMILIES: tuple[LeafFamily, ...] = (AgeFamily(), LabFamily())
+FAMILIES: tuple[LeafFamily, ...] = (
+    AgeFamily(),
+    LabFamily(),
+    ObservationFamily(),
+    PersonFactFamily(),
+)
 
 
 def family_of(node: Rule) -> LeafFamily | None:

@@ -1,0 +1,135 @@
+"""The statements of the observation family (DuckDB dialect; identifiers and keys only)."""
+
+from __future__ import annotations
+
+from trialdesk.population.families.age import _MONTHS
+
+__all__ = ["OBS_LEAF", "OBS_MEASURE", "OBS_PERFORMANCE", "OBS_PICK", "OBS_ROWS", "OBS_SCALE"]
+
+# The rows carrying a leaf's codes, from both tables, not after the as-of date; the value as
+# the record reader reads it (string first, then number with its unit, then a Yes/No concept).
+OBS_ROWS = """
+SELECT c.leaf, c.variant, o.person_id, c.code_rank, 1 AS tbl, o.observation_id AS row_id,
+  CAST(o.observation_date AS DATE) AS d,
+  v.token,
+  CASE WHEN v.value_as_string IS NOT NULL THEN v.answer
+       WHEN o.value_as_number IS NULL THEN ac.answer END AS answer,
+  v.qual,
+  CASE WHEN v.value_as_string IS NULL THEN CAST(o.value_as_number AS DECIMAL(20, 6)) END AS q,
+  CASE WHEN v.value_as_string IS NULL AND o.value_as_number IS NOT NULL THEN u.unit END AS unit
+FROM observation o
+JOIN td_obs_code c ON c.code = o.observation_source_value
+CROSS JOIN td_params pr
+LEFT JOIN td_obs_value v ON v.value_as_string = o.value_as_string
+LEFT JOIN td_obs_unit u ON u.unit_source_value = o.unit_source_value
+LEFT JOIN td_obs_answer_concept ac ON ac.concept_id = o.value_as_concept_id
+WHERE CAST(o.observation_date AS DATE) <= pr.as_of
+UNION ALL
+SELECT c.leaf, c.variant, m.person_id, c.code_rank, 0 AS tbl, m.measurement_id AS row_id,
+  CAST(m.measurement_date AS DATE) AS d,
+  CAST(NULL AS VARCHAR) AS token, CAST(NULL AS BOOLEAN) AS answer, CAST(NULL AS VARCHAR) AS qual,
+  CAST(m.value_as_number AS DECIMAL(20, 6)) AS q, u.unit
+FROM measurement m
+JOIN td_obs_code c ON c.code = m.measurement_source_value
+CROSS JOIN td_params pr
+LEFT JOIN td_obs_unit u ON u.unit_source_value = m.unit_source_value
+WHERE CAST(m.measurement_date AS DATE) <= pr.as_of
+"""
+
+# Completed years by the earliest possible birth date (the oldest reading) choose the scale.
+OBS_SCALE = """
+SELECT p.person_id,
+  CASE WHEN FLOOR({months} / 12) <= 16 THEN 'lansky' ELSE 'karnofsky' END AS scale
+FROM td_person p CROSS JOIN td_params pr
+WHERE p.birth_earliest IS NOT NULL
+""".format(months=_MONTHS.format(b="p.birth_earliest"))
+
+# The screener's pick: newest day, then code order, measurement before observation, then id.
+OBS_PICK = """
+SELECT x.leaf, x.person_id, x.d, x.token, x.answer, x.qual, x.q, x.unit FROM (
+  SELECT r.*, ROW_NUMBER() OVER (PARTITION BY r.leaf, r.person_id
+    ORDER BY r.d DESC, r.code_rank, r.tbl, r.row_id) AS k
+  FROM td_obs_rows r {scale_join}
+  WHERE r.variant = '' {scale_test}
+) x WHERE x.k = 1
+"""
+
+_PRODUCT = "(k.q * f.factor)"
+# Every test of a numeric leaf against the picked value (a row only for a readable quantity
+# in a convertible unit): the sign after rounding to 12 significant digits, from the edges.
+OBS_MEASURE = """
+SELECT k.leaf, k.person_id, BOOL_AND(o.answer) AS holds
+FROM td_obs_pick k
+JOIN td_obs_factor f ON f.leaf = k.leaf AND f.unit = k.unit
+JOIN td_obs_edge e ON e.leaf = k.leaf
+JOIN td_op o ON o.op = e.op AND o.sign = CASE
+  WHEN k.q >= e.huge THEN 1 WHEN k.q <= -e.huge THEN -1
+  WHEN X < e.lo OR (X = e.lo AND NOT e.lo_in) THEN -1
+  WHEN X > e.hi OR (X = e.hi AND NOT e.hi_in) THEN 1 ELSE 0 END
+WHERE k.q IS NOT NULL
+GROUP BY k.leaf, k.person_id
+""".replace("X", _PRODUCT)
+
+OBS_LEAF = """
+SELECT z.leaf, z.person_id,
+  CASE WHEN z.kind IN ('status', 'finding') THEN
+         CASE WHEN z.stale THEN 'U' WHEN z.matched <> z.negate THEN 'T' ELSE 'F' END
+       WHEN z.kind = 'attestation' THEN
+         CASE WHEN z.stale OR z.answer IS NULL THEN 'R' WHEN z.answer THEN 'T' ELSE 'F' END
+       WHEN z.kind = 'toxicity' THEN
+         CASE WHEN z.stale OR z.answer IS NULL THEN 'U' WHEN z.answer THEN 'F' ELSE 'T' END
+       WHEN z.kind = 'test' THEN
+         CASE WHEN z.stale THEN 'U' WHEN z.qual IS NULL THEN 'R'
+              WHEN z.qual = z.expected THEN 'T' ELSE 'F' END
+       ELSE CASE WHEN z.stale OR z.q IS NULL OR z.unit IS NULL OR NOT z.convertible THEN 'R'
+                 WHEN z.holds THEN 'T' ELSE 'F' END END AS t,
+  CASE WHEN z.kind IN ('status', 'finding') THEN
+         CASE WHEN z.stale THEN 'status.missing' ELSE 'status.is' END
+       WHEN z.kind = 'attestation' THEN
+         CASE WHEN z.stale THEN 'attestation.stale' WHEN z.answer IS NULL THEN 'attestation.unreadable'
+              WHEN z.answer THEN 'attestation.true' ELSE 'attestation.false' END
+       WHEN z.kind = 'toxicity' THEN
+         CASE WHEN z.stale OR z.answer IS NULL THEN 'toxicity.no_history'
+              WHEN z.answer THEN 'attestation.true' ELSE 'attestation.false' END
+       WHEN z.kind = 'test' THEN
+         CASE WHEN z.stale THEN 'test.missing' WHEN z.qual IS NULL THEN 'test.inconclusive'
+              ELSE 'test.result' END
+       ELSE CASE WHEN z.stale OR z.q IS NULL OR z.unit IS NULL THEN 'life_expectancy.missing'
+                 WHEN NOT z.convertible THEN 'life_expectancy.unreadable'
+                 ELSE 'life_expectancy.is' END END AS r,
+  CASE WHEN z.kind IN ('status', 'finding', 'test') THEN z.stale
+       WHEN z.kind = 'toxicity' THEN z.stale OR z.answer IS NULL
+       ELSE FALSE END AS n
+FROM (
+  SELECT k.leaf, k.person_id, l.kind, l.negate, l.expected, k.answer, k.qual, k.q, k.unit,
+    (l.window_start IS NOT NULL AND k.d < l.window_start) AS stale,
+    (w.token IS NOT NULL) AS matched, (f.factor IS NOT NULL) AS convertible, m.holds
+  FROM td_obs_pick k
+  JOIN td_obs_leaf l ON l.leaf = k.leaf
+  LEFT JOIN td_obs_wanted w ON w.leaf = k.leaf AND w.token = k.token
+  LEFT JOIN td_obs_factor f ON f.leaf = k.leaf AND f.unit = k.unit
+  LEFT JOIN td_obs_measure m ON m.leaf = k.leaf AND m.person_id = k.person_id
+  WHERE l.kind <> 'performance'
+) z
+"""
+
+# Performance: a row for every person (the scale may need the birth date); stale is missing.
+OBS_PERFORMANCE = """
+UNION ALL
+SELECT l.leaf, p.person_id,
+  CASE WHEN l.auto AND p.birth_earliest IS NULL THEN 'U'
+       WHEN k.person_id IS NULL OR k.q IS NULL OR k.unit IS NULL THEN 'U'
+       WHEN m.holds THEN 'T' ELSE 'F' END AS t,
+  CASE WHEN l.auto AND p.birth_earliest IS NULL THEN 'age.no_birth_date'
+       WHEN k.person_id IS NULL THEN 'performance.missing'
+       WHEN k.q IS NULL OR k.unit IS NULL THEN 'performance.unreadable'
+       ELSE 'performance.is' END AS r,
+  ((l.auto AND p.birth_earliest IS NULL) OR k.person_id IS NULL OR k.q IS NULL
+    OR k.unit IS NULL) AS n
+FROM td_person p
+CROSS JOIN td_obs_leaf l
+LEFT JOIN td_obs_pick k
+  ON k.leaf = l.leaf AND k.person_id = p.person_id AND k.d >= l.window_start
+LEFT JOIN td_obs_measure m ON m.leaf = l.leaf AND m.person_id = p.person_id
+WHERE l.kind = 'performance'
+"""
