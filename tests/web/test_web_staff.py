@@ -165,7 +165,8 @@ def test_coordinator_screens_consents_and_enrolls_after_the_investigator_signs(
         f"{page}/consent",
         {
             "document_id": re.search(
-                r'<option value="([^"]+)" selected', staff_client.get(page).text
+                r'id="document_id" name="document_id">.*?<option value="([^"]+)" selected',
+                staff_client.get(page).text,
             ).group(1),  # type: ignore[union-attr]
             "consent_date": AS_OF.isoformat(),
             "guardian_name": "Synthetic Guardian",

@@ -9,6 +9,7 @@ from typing import Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "SEX_DESCRIPTION",
     "ActiveChangeIn",
     "ApplicationDetailOut",
     "ApplicationIn",
@@ -29,6 +30,8 @@ __all__ = [
     "PauseIn",
     "RoleChangeIn",
     "ScreeningOut",
+    "ScreeningQueryOut",
+    "SexValue",
     "SignIn",
     "SignoffIn",
     "SignoffOut",
@@ -42,6 +45,13 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+# FHIR administrative gender; SDTM DM.SEX takes F / M from it, U for the rest.
+SexValue = Literal["female", "male", "other", "unknown"]
+SEX_DESCRIPTION = (
+    "The child's sex as FHIR administrative gender (female, male, other, unknown); null: not "
+    "recorded. Lab grading uses it to pick sex-specific default reference intervals."
+)
 
 
 class Strict(BaseModel):
@@ -155,12 +165,14 @@ class ApplicationDetailOut(Out):
 class SubjectIn(Strict):
     site: str | None = Field(default=None, max_length=64)
     birth_date: date | None = None
+    sex: SexValue | None = Field(default=None, description=SEX_DESCRIPTION)
     notes: str | None = Field(default=None, max_length=5000)
 
 
 class SubjectUpdateIn(Strict):
     version: int = Field(ge=1, description="The version you read; a stale one is refused (409).")
     birth_date: date | None = None
+    sex: SexValue | None = Field(default=None, description=SEX_DESCRIPTION)
     notes: str | None = Field(default=None, max_length=5000)
     reason: str = Field(min_length=1, max_length=2000)
 
@@ -173,6 +185,7 @@ class SubjectOut(Out):
     status: str
     source: str
     birth_date: date | None
+    sex: SexValue | None
     notes: str | None
     waitlisted_at: datetime | None
     enrolled_at: datetime | None
@@ -192,6 +205,16 @@ class EndParticipationIn(Strict):
     version: int = Field(ge=1)
 
 
+class ScreeningQueryOut(Out):
+    """A data query the screening opened: its record contradicts what the subject records."""
+
+    id: str
+    check: str
+    field: str
+    message: str
+    state: str
+
+
 class ScreeningOut(Out):
     id: str
     subject_id: str
@@ -203,6 +226,11 @@ class ScreeningOut(Out):
     created_by: str
     created_at: datetime
     result: dict[str, Any] | None = None
+    queries: list[ScreeningQueryOut] = Field(
+        default_factory=list,
+        description="Data queries opened because the record contradicts the subject's "
+        "recorded birth date or sex (the subject keeps its values).",
+    )
 
 
 class SignIn(Strict):

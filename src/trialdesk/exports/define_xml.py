@@ -14,7 +14,7 @@ import pandas as pd
 from trialdesk.core.reporting.snapshot import StudySnapshot
 from trialdesk.exports.sdtm_spec import DOMAIN_LABELS, SPEC
 
-__all__ = ["DEF_NS", "ODM_NS", "write_define_xml"]
+__all__ = ["COMMENTS", "DEF_NS", "ODM_NS", "write_define_xml"]
 
 ODM_NS = "http://www.cdisc.org/ns/odm/v1.3"
 DEF_NS = "http://www.cdisc.org/ns/def/v2.0"
@@ -30,6 +30,17 @@ _CLASS = {
     "TU": "FINDINGS",
     "TR": "FINDINGS",
     "RS": "FINDINGS",
+}
+
+
+# How a variable's values were derived, where the reviewer cannot tell from the data alone.
+COMMENTS: dict[tuple[str, str], str] = {
+    ("DM", "SEX"): (
+        "From the subject's recorded sex (FHIR administrative gender), entered by staff or "
+        "taken from a screened record's Patient.gender: female = F, male = M; other, unknown "
+        "and not recorded = U (SDTM CT C66731 has no code for other; UNDIFFERENTIATED is a "
+        "different concept and is not used)."
+    ),
 }
 
 
@@ -81,11 +92,22 @@ def write_define_xml(snapshot: StudySnapshot, frames: dict[str, pd.DataFrame], p
         })  # fmt: skip
         ET.SubElement(leaf, f"{{{DEF_NS}}}title").text = f"{domain.lower()}.xpt"
     for domain, name, label, kind, width in items:
+        comment = COMMENTS.get((domain, name))
         item = ET.SubElement(mdv, f"{q}ItemDef", {
             "OID": f"IT.{domain}.{name}", "Name": name, "SASFieldName": name,
             "DataType": "float" if kind == "Num" else "text", "Length": str(width),
+            **({f"{{{DEF_NS}}}CommentOID": f"COM.{domain}.{name}"} if comment else {}),
         })  # fmt: skip
         _text(item, f"{q}Description", label)
+    # Define-XML orders CommentDefs after the ItemDefs (and before any leaf documents).
+    for domain, name, _label, _kind, _width in items:
+        comment = COMMENTS.get((domain, name))
+        if comment:
+            _text(
+                ET.SubElement(mdv, f"{{{DEF_NS}}}CommentDef", {"OID": f"COM.{domain}.{name}"}),
+                f"{q}Description",
+                comment,
+            )
     ET.indent(root)
     path.parent.mkdir(parents=True, exist_ok=True)
     ET.ElementTree(root).write(path, encoding="UTF-8", xml_declaration=True)

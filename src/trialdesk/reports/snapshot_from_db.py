@@ -3,7 +3,8 @@
 Reads only; one read transaction gives a consistent view. What the service does not store
 is left empty and said so in ``data_available`` (the report prints that section):
 
-* sex is not stored on the subject row (SDTM DM.SEX = "U");
+* sex is the subject's recorded administrative gender: female → "F", male → "M"; other,
+  unknown or not recorded → "U" (SDTM controlled terminology has no "other");
 * lab values: the pre-treatment baselines and the graded on-study abnormalities (the lab AE
   suggestions) are stored; on-study results within normal limits are not (LB and the shift
   tables hold what is stored; a baseline's grade is unknown: its reference range is not kept);
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -126,6 +127,7 @@ def _subjects(session: Session, trial: TrialRow, cutoff: date) -> list[SubjectFa
             SubjectFact(
                 subject_id=row.code,
                 site=row.site,
+                sex=_SDTM_SEX.get(row.sex or "", "U"),
                 birth_date=row.birth_date,
                 status=history[-1].to_status if history else row.status,
                 history=history,
@@ -140,6 +142,10 @@ def _subjects(session: Session, trial: TrialRow, cutoff: date) -> list[SubjectFa
             )
         )
     return facts
+
+
+# SDTM CT C66731 (Sex): F, M, U; "other" has no code of its own and is reported as U.
+_SDTM_SEX: dict[str, Literal["F", "M"]] = {"female": "F", "male": "M"}
 
 
 def _criterion_label(reason: object) -> str:
@@ -493,7 +499,8 @@ def _availability(plan: TreatmentPlan | None) -> dict[str, DomainAvailability]:
     )
     return {
         "subjects": DomainAvailability(
-            available=True, note="status history, screen-fail reasons; sex is not stored (U)"
+            available=True,
+            note="status history, screen-fail reasons, sex (U where not recorded or other)",
         ),
         "consents": yes,
         "exposures": on_study,

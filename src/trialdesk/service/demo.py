@@ -51,15 +51,16 @@ class DemoStudy:
 
 DEMO_EXTENSIONS: list[Callable[[Database, DemoStudy], None]] = []
 
-# (builder, birth date, how far the demo takes the child)
-_ELIGIBLE: list[tuple[Callable[..., BundleBuilder], str, str]] = [
-    (eligible_maintenance, "2017-09-14", "enrolled"),
-    (eligible_relapsed, "2015-02-03", "enrolled"),
-    (eligible_maintenance, "2020-04-22", "enrolled"),
-    (eligible_relapsed, "2012-07-30", "enrolled"),
-    (eligible_maintenance, "2018-12-05", "consented"),
-    (eligible_relapsed, "2016-01-19", "signed_off"),
-    (eligible_maintenance, "2013-05-27", "withdrawn"),
+# (builder, birth date, Patient.gender of the record, how far the demo takes the child). The
+# screening fills the subject's sex from the record's gender (families are not asked it).
+_ELIGIBLE: list[tuple[Callable[..., BundleBuilder], str, str, str]] = [
+    (eligible_maintenance, "2017-09-14", "female", "enrolled"),
+    (eligible_relapsed, "2015-02-03", "male", "enrolled"),
+    (eligible_maintenance, "2020-04-22", "male", "enrolled"),
+    (eligible_relapsed, "2012-07-30", "female", "enrolled"),
+    (eligible_maintenance, "2018-12-05", "female", "consented"),
+    (eligible_relapsed, "2016-01-19", "male", "signed_off"),
+    (eligible_maintenance, "2013-05-27", "female", "withdrawn"),
 ]
 
 
@@ -164,10 +165,10 @@ def _documents(database: Database, study: DemoStudy) -> str:
 
 def _walk(database: Database, protocol: Protocol, study: DemoStudy, document_id: str) -> None:
     coordinator = study.staff["coordinator"]
-    for n, (make, born, stage) in enumerate(_ELIGIBLE, start=1):
+    for n, (make, born, sex, stage) in enumerate(_ELIGIBLE, start=1):
         subject_id = _apply(database, study.trial_id, n, date.fromisoformat(born))
         study.subjects.append(subject_id)
-        bundle = make(patient_id=f"demo-{n:02d}", birth_date=born).bundle()
+        bundle = make(patient_id=f"demo-{n:02d}", birth_date=born, sex=sex).bundle()
         screening_id = _screen(database, protocol, coordinator, subject_id, bundle)
         _sign_off(database, study, subject_id, screening_id)
         if stage == "signed_off":

@@ -3,6 +3,11 @@
 Stored with the protocol version, the as-of date and the SHA-256 of the uploaded bytes, and
 never recomputed: a re-screen is a new entry. The screening engine is reached through the
 narrow :class:`Screener` interface so that the service does not depend on how it screens.
+
+The record's Patient fills the subject's birth date and sex while they are not recorded
+(audited as an update of the subject). A record that contradicts what is recorded never
+overwrites it: the screening is stored and a data query is opened on it, for a person to settle
+from the source documents.
 """
 
 from __future__ import annotations
@@ -17,15 +22,18 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from trialdesk.core.record import PatientRecord
+from trialdesk.core.record import PatientRecord, Sex
 from trialdesk.core.screening.result import ScreeningResult, Verdict
 from trialdesk.core.study.screen_fail import screen_fail_reasons
 from trialdesk.core.study.states import SubjectStatus
+from trialdesk.core.treatment.adverse_events import QueryDraft
 from trialdesk.errors import ConfigurationError, RecordError
 from trialdesk.service import audit
 from trialdesk.service.access import Actor, Permission, require
 from trialdesk.service.storage.models import ScreeningRow, SubjectRow
 from trialdesk.service.subjects import NotFoundError, change_status, get_subject
+from trialdesk.service.treatment.models import DataQueryRow
+from trialdesk.service.treatment.queries import sync_queries
 from trialdesk.service.trials import get_trial
 
 __all__ = [
@@ -33,6 +41,7 @@ __all__ = [
     "Screener",
     "latest_screening",
     "list_screenings",
+    "queries_of_screenings",
     "record_screener",
     "screen_upload",
     "store_screening",
@@ -46,6 +55,7 @@ class Screened:
     result: ScreeningResult
     birth_date: date | None
     input_sha256: str
+    sex: Sex | None = None  # the record's Patient.gender; None when absent or "unknown"
 
 
 Screener = Callable[[bytes, date], Screened]
@@ -77,7 +87,9 @@ def record_screener(screen: ScreenFunction) -> Screener:
         born = record.patient.birth_date
         birth_date = born.earliest if born is not None and born.is_exact else None
         digest = hashlib.sha256(raw).hexdigest()
-        return Screened(screen(record, as_of), birth_date, digest)
+        # A missing gender reads as "unknown": neither says anything the subject could take.
+        sex = None if record.patient.sex is Sex.UNKNOWN else record.patient.sex
+        return Screened(screen(record, as_of), birth_date, digest, sex)
 
     return screener
 
@@ -123,14 +135,78 @@ def store_screening(
         created_by=actor.username,
     )
     session.add(row)
-    if subject.birth_date is None and screened.birth_date is not None:
-        subject.birth_date = screened.birth_date
     session.flush()
     audit.record(session, actor, "create", "screening", row.id, new=audit.snapshot(row))
+    _take_from_record(session, actor, subject, screened, row)
     next_status = _STATUS_OF_VERDICT.get(result.verdict)
     if next_status is not None:
         change_status(session, actor, subject, next_status, f"screening {row.id}: {result.verdict}")
     return row
+
+
+def _take_from_record(
+    session: Session, actor: Actor, subject: SubjectRow, screened: Screened, row: ScreeningRow
+) -> list[DataQueryRow]:
+    """Fill what the subject lacks from the record; a contradiction becomes a data query."""
+    old = audit.snapshot(subject)
+    filled: list[str] = []
+    conflicts: list[QueryDraft] = []
+    if screened.birth_date is not None:
+        if subject.birth_date is None:
+            subject.birth_date = screened.birth_date
+            filled.append("birth_date from Patient.birthDate")
+        elif subject.birth_date != screened.birth_date:
+            # No dates in the message: the page shows both to those allowed to see them.
+            conflicts.append(
+                QueryDraft(
+                    "record_birth_date_conflict",
+                    "birth_date",
+                    "the screened record's Patient.birthDate differs from the subject's birth "
+                    "date; the subject keeps its own. Check the source documents, then correct "
+                    "the subject or the record.",
+                )
+            )
+    if screened.sex is not None:
+        # "unknown" recorded by staff says nothing the record could contradict.
+        if subject.sex in (None, Sex.UNKNOWN.value):
+            subject.sex = screened.sex.value
+            filled.append("sex from Patient.gender")
+        elif subject.sex != screened.sex.value:
+            conflicts.append(
+                QueryDraft(
+                    "record_sex_conflict",
+                    "sex",
+                    f"the screened record's Patient.gender is {screened.sex.value} but the "
+                    f"subject's recorded sex is {subject.sex}; the subject keeps {subject.sex}. "
+                    "Check the source documents, then correct the subject or the record.",
+                )
+            )
+    if filled:
+        session.flush()
+        audit.record(
+            session, actor, "update", "subject", subject.id, old=old,
+            new=audit.snapshot(subject), reason=f"screening {row.id}: " + ", ".join(filled),
+        )  # fmt: skip
+    if not conflicts:
+        return []
+    return sync_queries(session, actor, subject.id, "screening", row.id, conflicts)
+
+
+def queries_of_screenings(
+    session: Session, screening_ids: Sequence[str]
+) -> dict[str, list[DataQueryRow]]:
+    """The data queries opened on each screening (record conflicts), oldest first."""
+    found: dict[str, list[DataQueryRow]] = {i: [] for i in screening_ids}
+    if not screening_ids:
+        return found
+    rows = session.execute(
+        select(DataQueryRow)
+        .where(DataQueryRow.entity == "screening", DataQueryRow.entity_id.in_(screening_ids))
+        .order_by(DataQueryRow.opened_at, DataQueryRow.id)
+    ).scalars()
+    for query in rows:
+        found[query.entity_id].append(query)
+    return found
 
 
 def latest_screening(session: Session, subject_id: str) -> ScreeningRow | None:

@@ -10,6 +10,7 @@ from enum import Enum
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from trialdesk.core.record import Sex
 from trialdesk.core.study.states import SubjectStatus, check_transition
 from trialdesk.errors import ConflictError, InputError
 from trialdesk.service import audit
@@ -26,6 +27,8 @@ __all__ = [
     "end_participation",
     "get_subject",
     "list_subjects",
+    "parse_sex",
+    "recorded_sex",
     "register_subject",
     "update_subject",
 ]
@@ -39,6 +42,24 @@ class NotFoundError(InputError):
         self.http_status = 404
 
 
+def parse_sex(value: Sex | str | None) -> Sex | None:
+    """A subject's sex as FHIR administrative gender; ``None`` or "" is "not recorded"."""
+    if value is None or isinstance(value, Sex):
+        return value
+    text = value.strip().casefold()
+    if not text:
+        return None
+    try:
+        return Sex(text)
+    except ValueError:
+        raise InputError(
+            "unknown sex",
+            where="sex",
+            expected=" | ".join(s.value for s in Sex) + " (FHIR administrative gender), or empty",
+            got=value,
+        ) from None
+
+
 def register_subject(
     session: Session,
     actor: Actor,
@@ -47,8 +68,10 @@ def register_subject(
     site: str,
     source: str,
     birth_date: date | None = None,
+    sex: Sex | str | None = None,
     notes: str | None = None,
 ) -> SubjectRow:
+    recorded = parse_sex(sex)
     subject = SubjectRow(
         trial_id=trial_id,
         code=new_code("S"),
@@ -56,6 +79,7 @@ def register_subject(
         status=SubjectStatus.CANDIDATE.value,
         source=source,
         birth_date=birth_date,
+        sex=None if recorded is None else recorded.value,
         notes=notes,
     )
     session.add(subject)
@@ -201,10 +225,12 @@ def update_subject(
     reason: str,
     notes: str | _Unchanged | None = UNCHANGED,
     birth_date: date | _Unchanged | None = UNCHANGED,
+    sex: Sex | str | _Unchanged | None = UNCHANGED,
 ) -> SubjectRow:
     """Edit the fields given; the others keep their values. A stale version is refused."""
     require(actor, Permission.EDIT_SUBJECT)
     _require_reason(reason)
+    recorded = UNCHANGED if isinstance(sex, _Unchanged) else parse_sex(sex)
     subject = get_subject(session, actor, subject_id, lock=True)
     check_version(subject, expected_version)
     old = audit.snapshot(subject)
@@ -212,6 +238,8 @@ def update_subject(
         subject.notes = notes
     if not isinstance(birth_date, _Unchanged):
         subject.birth_date = birth_date
+    if not isinstance(recorded, _Unchanged):
+        subject.sex = None if recorded is None else recorded.value
     session.flush()
     audit.record(
         session,
@@ -228,3 +256,8 @@ def update_subject(
 
 def status_of(subject: SubjectRow) -> SubjectStatus:
     return SubjectStatus(subject.status)
+
+
+def recorded_sex(subject: SubjectRow) -> Sex | None:
+    """The stored sex, or ``None`` while nobody recorded it."""
+    return None if subject.sex is None else Sex(subject.sex)

@@ -1,6 +1,8 @@
-"""A subject's page and its actions: screen a FHIR record, sign eligibility, consent, enroll.
+"""A subject's page and its actions: record the sex, screen a FHIR record, sign eligibility,
+consent, enroll.
 
-The page shows the subject's status, the family's application (contact and pre-screen), every
+The page shows the subject's status and sex (with any open query where a screened record
+contradicts the recorded sex or birth date), the family's application (contact and pre-screen), every
 screening with the latest one criterion by criterion (status, reason, evidence with its
 threshold and source, what is missing), the consent on file and what blocks enrollment.
 Signatures (eligibility, consent) re-ask the signer's password: the service's e-signature.
@@ -49,6 +51,7 @@ def _subject_view(session: Session, actor: Actor, subject_id: str, today: date) 
     trial = trials.get_trial(session, subject.trial_id)
     screenings = screening.list_screenings(session, actor, subject.id)
     latest = screenings[-1] if screenings else None
+    raised = screening.queries_of_screenings(session, [s.id for s in screenings])
     state = consent.consent_state(session, subject, today)
     document = consent.current_document(
         session, subject.trial_id, "zh", today
@@ -60,6 +63,14 @@ def _subject_view(session: Session, actor: Actor, subject_id: str, today: date) 
         "status": subject.status,
         "source": subject.source,
         "birth_date": subject.birth_date,
+        "sex": subject.sex,
+        "version": subject.version,
+        "record_queries": [
+            {"field": q.field, "message": q.message}
+            for s in screenings
+            for q in raised[s.id]
+            if q.state != "closed"
+        ],
         "enrollment_number": subject.enrollment_number,
         "waitlisted": subject.waitlisted_at is not None,
         "applications": _applications(session, actor, subject.id),
@@ -140,9 +151,45 @@ def subject_page(request: Request, subject_id: str) -> Response:
     )
 
 
+SEX_CHOICES = ("female", "male", "other", "unknown")
+
+
+@router.post("/{subject_id}/details")
+async def edit_details(request: Request, subject_id: str) -> Response:
+    """Record or correct the sex (FHIR administrative gender; empty: not recorded)."""
+    from trialdesk.service.subjects import update_subject
+
+    actor = signed_in_actor(request)
+    form = await checked_form(request)
+    back = f"/staff/subjects/{subject_id}"
+    if actor is None or form is None:
+        return to_login()
+    sex = str(form.get("sex") or "").strip()
+    if sex and sex not in SEX_CHOICES:
+        return redirect(back, error=f"sex: expected one of {', '.join(SEX_CHOICES)}, or empty")
+    try:
+        version = int(str(form.get("version") or ""))
+    except ValueError:
+        return redirect(back, error="version: reload the page and try again")
+    study = study_of(request)
+    try:
+        with study.database.transaction() as session:
+            update_subject(
+                session,
+                actor,
+                subject_id,
+                expected_version=version,
+                reason=str(form.get("reason") or ""),
+                sex=sex or None,
+            )
+    except TrialDeskError as exc:
+        return redirect(back, error=_explain(exc))
+    return redirect(back, "staff.flash.details_saved")
+
+
 @router.post("/{subject_id}/screen")
 async def screen(request: Request, subject_id: str) -> Response:
-    from trialdesk.service.screening import store_screening
+    from trialdesk.service.screening import queries_of_screenings, store_screening
 
     actor = signed_in_actor(request)
     if actor is None:
@@ -165,10 +212,11 @@ async def screen(request: Request, subject_id: str) -> Response:
     try:
         screened = study.screener(raw, study.today())
         with study.database.transaction() as session:
-            store_screening(session, actor, subject_id, screened)
+            row = store_screening(session, actor, subject_id, screened)
+            raised = bool(queries_of_screenings(session, [row.id])[row.id])
     except TrialDeskError as exc:
         return redirect(back, error=str(exc.message))
-    return redirect(back, "staff.flash.screened")
+    return redirect(back, "staff.flash.screened_with_queries" if raised else "staff.flash.screened")
 
 
 @router.post("/{subject_id}/signoff")

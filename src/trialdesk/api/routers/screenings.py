@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, status
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from trialdesk.api.deps import SignedIn, Study
-from trialdesk.api.schemas import ScreeningOut
+from trialdesk.api.schemas import ScreeningOut, ScreeningQueryOut
 from trialdesk.service.access import Actor, Permission, require
-from trialdesk.service.screening import get_screening, list_screenings, store_screening
+from trialdesk.service.screening import (
+    get_screening,
+    list_screenings,
+    queries_of_screenings,
+    store_screening,
+)
 from trialdesk.service.storage.models import ScreeningRow
 from trialdesk.service.subjects import get_subject
 
@@ -29,9 +36,19 @@ _BUNDLE_BODY = {
 }
 
 
-def _out(row: ScreeningRow, *, full: bool) -> ScreeningOut:
-    out = ScreeningOut.model_validate(row)
-    return out if full else out.model_copy(update={"result": None})
+def _outs(session: Session, rows: Sequence[ScreeningRow], *, full: bool) -> list[ScreeningOut]:
+    queries = queries_of_screenings(session, [r.id for r in rows])
+    outs = []
+    for row in rows:
+        out = ScreeningOut.model_validate(row).model_copy(
+            update={"queries": [ScreeningQueryOut.model_validate(q) for q in queries[row.id]]}
+        )
+        outs.append(out if full else out.model_copy(update={"result": None}))
+    return outs
+
+
+def _out(session: Session, row: ScreeningRow, *, full: bool) -> ScreeningOut:
+    return _outs(session, [row], full=full)[0]
 
 
 def _screen_and_store(
@@ -43,7 +60,8 @@ def _screen_and_store(
         get_subject(session, actor, subject_id)
     screened = study.screener(raw, as_of)  # parse + screen outside the write transaction
     with study.database.transaction() as session:
-        return _out(store_screening(session, actor, subject_id, screened), full=True)
+        row = store_screening(session, actor, subject_id, screened)
+        return _out(session, row, full=True)
 
 
 @router.post(
@@ -72,10 +90,10 @@ async def screen_subject(
 )
 def read_screenings(subject_id: str, actor: SignedIn, study: Study) -> list[ScreeningOut]:
     with study.database.reading() as session:
-        return [_out(r, full=False) for r in list_screenings(session, actor, subject_id)]
+        return _outs(session, list_screenings(session, actor, subject_id), full=False)
 
 
 @router.get("/screenings/{screening_id}", response_model=ScreeningOut, summary="One screening")
 def read_screening(screening_id: str, actor: SignedIn, study: Study) -> ScreeningOut:
     with study.database.reading() as session:
-        return _out(get_screening(session, actor, screening_id), full=True)
+        return _out(session, get_screening(session, actor, screening_id), full=True)

@@ -74,6 +74,7 @@ def add_subject(body: SubjectIn, actor: SignedIn, study: Study) -> SubjectOut:
             site=site,
             source="staff",
             birth_date=body.birth_date,
+            sex=body.sex,
             notes=body.notes,
         )
         return SubjectOut.model_validate(subject)
@@ -106,7 +107,7 @@ def edit_subject(
     subject_id: str, body: SubjectUpdateIn, actor: SignedIn, study: Study
 ) -> SubjectOut:
     with study.database.transaction() as session:
-        changes = body.model_dump(include={"notes", "birth_date"}, exclude_unset=True)
+        changes = body.model_dump(include={"notes", "birth_date", "sex"}, exclude_unset=True)
         subject = update_subject(
             session,
             actor,

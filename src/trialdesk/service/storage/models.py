@@ -10,7 +10,17 @@ import uuid
 from datetime import date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from trialdesk.service.storage.types import UTCDateTime, utcnow
@@ -98,6 +108,8 @@ class SubjectRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     source: Mapped[str] = mapped_column(String(16))  # application | staff
     birth_date: Mapped[date | None] = mapped_column(Date)
+    # FHIR administrative gender (female | male | other | unknown); None: not recorded yet.
+    sex: Mapped[str | None] = mapped_column(String(8))
     notes: Mapped[str | None] = mapped_column(Text)
     waitlisted_at: Mapped[datetime | None]
     enrolled_at: Mapped[datetime | None]  # when the enrollment was recorded
@@ -109,7 +121,12 @@ class SubjectRow(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy API)
-    __table_args__ = (UniqueConstraint("trial_id", "enrollment_number"),)
+    __table_args__ = (
+        UniqueConstraint("trial_id", "enrollment_number"),
+        CheckConstraint(
+            "sex IS NULL OR sex IN ('female', 'male', 'other', 'unknown')", name="ck_subjects_sex"
+        ),
+    )
 
 
 class StatusEventRow(Base):

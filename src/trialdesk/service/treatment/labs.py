@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from trialdesk.core.protocol.treatment import TreatmentPlan
-from trialdesk.core.record import ObservationRecord, PatientRecord, Quantity
+from trialdesk.core.record import ObservationRecord, PatientRecord, Quantity, Sex
 from trialdesk.core.treatment.adverse_events import AdverseEventEntry
 from trialdesk.core.treatment.lab_suggestions import (
     SuggestionKind,
@@ -25,7 +25,7 @@ from trialdesk.errors import InputError, WorkflowError
 from trialdesk.service import audit
 from trialdesk.service.access import Actor
 from trialdesk.service.storage.types import utcnow
-from trialdesk.service.subjects import NotFoundError, get_subject
+from trialdesk.service.subjects import NotFoundError, get_subject, recorded_sex
 from trialdesk.service.treatment.access import TreatmentPermission, require_treatment
 from trialdesk.service.treatment.adverse_events import Saved, record_adverse_event
 from trialdesk.service.treatment.exposure import first_dose
@@ -40,6 +40,21 @@ def _age_years(birth: date | None, on: date) -> Decimal | None:
         return None
     years = on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
     return Decimal(years)
+
+
+def _sex_for_grading(recorded: Sex | None, in_record: Sex) -> Sex:
+    """The sex that picks a default reference interval when a result has no range of its own.
+
+    The subject's recorded sex first; while none is recorded, the lab record's Patient.gender.
+    When both name a sex and disagree, neither is trusted: ``unknown`` lets only the intervals
+    that hold for either sex apply, so a sex-dependent grade goes to review instead of guessing.
+    """
+    named = (Sex.FEMALE, Sex.MALE)
+    if recorded in named and in_record in named and recorded is not in_record:
+        return Sex.UNKNOWN
+    if recorded is None or recorded is Sex.UNKNOWN:
+        return in_record
+    return recorded
 
 
 def ingest_labs(
@@ -64,7 +79,7 @@ def ingest_labs(
     found = suggest_adverse_events(
         after,
         age_years=None if when is None else _age_years(subject.birth_date, when),
-        sex=record.patient.sex,
+        sex=_sex_for_grading(recorded_sex(subject), record.patient.sex),
         baselines={
             name: Quantity(Decimal(b["value"]), str(b["unit"])) for name, b in baselines.items()
         },
