@@ -12,17 +12,23 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 from treatment_service_helpers import plan
 
 from service.study_helpers import Staff, consented_subject, with_document
 from trialdesk.adapters.fhir import record_from_bundle
-from trialdesk.core.record import PatientRecord
+from trialdesk.core.record import PatientRecord, Sex
 from trialdesk.core.treatment.exposure import Exposure
+from trialdesk.errors import InputError
 from trialdesk.service import enrollment, subjects
 from trialdesk.service.storage.database import Database
 from trialdesk.service.storage.models import ConsentDocumentRow
+from trialdesk.service.subjects import parse_sex
 from trialdesk.service.treatment import exposure, labs
+from trialdesk.service.treatment.labs import _sex_for_grading
 from trialdesk.testing.fhir import BundleBuilder
 
 BORN = date(2012, 3, 1)
@@ -88,3 +94,34 @@ def test_a_sex_conflict_sends_a_sex_dependent_grade_to_review(
     with study.transaction() as s:
         [row] = labs.suggestions(s, staff.monitor, sid)
         assert "cannot grade" in row.reason
+
+
+NAMED = (Sex.FEMALE, Sex.MALE)
+
+
+@given(recorded=st.one_of(st.none(), st.sampled_from(Sex)), in_record=st.sampled_from(Sex))
+def test_grading_never_uses_a_sex_that_a_source_contradicts(
+    recorded: Sex | None, in_record: Sex
+) -> None:
+    chosen = _sex_for_grading(recorded, in_record)
+    for source in (recorded, in_record):
+        if chosen in NAMED and source in NAMED:
+            assert chosen is source
+    if recorded is None or recorded is Sex.UNKNOWN:
+        assert chosen is in_record  # nothing recorded: the lab record's Patient.gender
+    elif not (recorded in NAMED and in_record in NAMED and recorded is not in_record):
+        assert chosen is recorded  # the subject's recorded sex first
+
+
+@given(text=st.text(max_size=12))
+def test_parse_sex_accepts_administrative_gender_only(text: str) -> None:
+    cleaned = text.strip().casefold()
+    if not cleaned:
+        assert parse_sex(text) is None
+    elif cleaned in {s.value for s in Sex}:
+        assert parse_sex(text) is Sex(cleaned)
+    else:
+        with pytest.raises(InputError) as refused:
+            parse_sex(text)
+        assert refused.value.where == "sex"
+        assert "female | male | other | unknown" in str(refused.value.expected)
