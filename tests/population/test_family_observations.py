@@ -26,6 +26,7 @@ from trialdesk.core.criteria import ast as a
 from trialdesk.core.protocol.protocol import Protocol
 from trialdesk.core.record import (
     Coding,
+    Component,
     FuzzyDate,
     ObservationRecord,
     PatientInfo,
@@ -59,6 +60,8 @@ FOCUSED = {
     "inc-attested-short": "attested(not-highly-allergic, within=7 days)",
     "inc-life-range": "life_expectancy() >= 3 months and life_expectancy() < 18 months",
     "exc-toxicity-no-attestation": "unresolved_toxicity(above_grade=2)",
+    "inc-spo2-room-air": "vital(spo2, room_air=true) >= 95 %",
+    "inc-spo2-any": "vital(spo2) >= 95 %",
 }
 # Leaves OMOP cannot hold faithfully: never compiled (the criterion falls back).
 NOT_COMPILED = (a.MeasurableLesionsCheck, a.ConsentCheck, a.AllergyCheck)
@@ -193,11 +196,20 @@ def test_focused_leaves_agree_on_duckdb(
         "inc-attested-short": {("pass", "attestation.true"), ("review", "attestation.stale")},
         "inc-life-range": {("pass", "life_expectancy.is"), ("fail", "life_expectancy.is")},
         "exc-toxicity-no-attestation": {("unknown", "toxicity.no_history")},
+        "inc-spo2-room-air": {
+            ("pass", "lab.meets"),
+            ("fail", "lab.does_not_meet"),
+            ("unknown", "lab.stale"),
+        },
     }
     for cid, branches in expected.items():
         seen = _counts(reference, cid)
         for branch in branches:
             assert seen.get(branch, 0) >= 5, (cid, branch, seen)
+    # Readings on supplemental oxygen are skipped: room air decides differently for some.
+    rows = reference.rows.set_index(["criterion_id", "person_id"])["reason"].astype(str)
+    air, anything = rows["inc-spo2-room-air"], rows["inc-spo2-any"]
+    assert (air != anything).sum() >= 5
 
 
 @pytest.mark.postgres
@@ -276,6 +288,31 @@ def test_fhir_attestation_survives_the_trip_through_omop() -> None:
     (record,) = records_from_tables(tables, source="omop")
     assert record.observations[0].value is False
     assert record.observations[0].codes == dated.codes
+
+
+def test_oxygen_given_with_an_spo2_comes_back_as_its_component() -> None:
+    day = FuzzyDate.exact(date(2026, 5, 30))
+    flow = Component((Coding("loinc", "3151-8"),), Quantity(Decimal(2), "L/min"))
+    spo2 = ObservationRecord(
+        SourceRef("Observation", "spo2-1", "test"),
+        (Coding("loinc", "59408-5"),),
+        "final",
+        day,
+        Quantity(Decimal(97), "%"),
+        components=(flow,),
+    )
+    patient = PatientInfo(ref=SourceRef("Patient", "p1", "test"), birth_date=None, sex=Sex.MALE)
+    tables = records_to_omop([PatientRecord(patient=patient, observations=(spo2,))])
+    codes = tables["measurement"].column("measurement_source_value").to_pylist()
+    assert codes == ["loinc:59408-5", "loinc:3151-8"]
+    (record,) = records_from_tables(tables, source="omop")
+    read = {o.codes[0].code: o for o in record.observations}
+    assert read["59408-5"].components == (
+        Component(
+            (Coding("loinc", "3151-8"),), Quantity(Decimal("2.000000"), "L/min", None, "L/min")
+        ),
+    )
+    assert read["3151-8"].components == ()  # the oxygen row is not its own component
 
 
 # -- numbers at the cut-off ----------------------------------------------------------------

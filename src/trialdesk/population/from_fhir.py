@@ -14,8 +14,10 @@ unknown*, never towards eligible:
   for the child's age and sex is used);
 * a resolved condition or a finished medication without an end date ends on its start date;
 * a yes/no answer (an attestation) is ``value_as_string`` ``true``/``false`` with the OMOP
-  Yes/No concept in ``value_as_concept_id``; components (e.g. the oxygen given with an SpO2)
-  and interpretation codes are not written, so a test known only by its interpretation is
+  Yes/No concept in ``value_as_concept_id``;
+* an inhaled-oxygen component (flow, FiO2) becomes its own measurement row on the same day
+  (read back as a component of that day's measurements); other components and
+  interpretation codes are not written, so a test known only by its interpretation is
   inconclusive (review), never negative.
 """
 
@@ -33,7 +35,7 @@ from trialdesk.adapters.fhir import read_records
 from trialdesk.core.record import Coding, FuzzyDate, ObservationRecord, PatientRecord, Quantity, Sex
 from trialdesk.core.screening.context import USABLE_OBSERVATION_STATUSES
 from trialdesk.population.omop import FEMALE, MALE
-from trialdesk.population.records import ANSWER_CONCEPTS
+from trialdesk.population.records import ANSWER_CONCEPTS, INHALED_OXYGEN
 
 __all__ = ["fhir_to_omop", "records_to_omop"]
 
@@ -168,6 +170,7 @@ def _observation(
                 "unit_source_value": value.unit if isinstance(value, Quantity) else None,
             }
         )
+        _oxygen(rows, person_id, observation, day)
         return
     concept = None
     if isinstance(value, bool):
@@ -187,6 +190,28 @@ def _observation(
             "value_as_concept_id": concept,
         }
     )
+
+
+def _oxygen(
+    rows: dict[str, list[dict[str, Any]]], person_id: int, observation: ObservationRecord, day: date
+) -> None:
+    for component in observation.components:
+        code = next((c for c in component.codes if c.key() in INHALED_OXYGEN), None)
+        if code is None or not isinstance(component.value, Quantity):
+            continue
+        rows["measurement"].append(
+            {
+                "measurement_id": len(rows["measurement"]) + 1,
+                "person_id": person_id,
+                "measurement_date": day,
+                "operator_concept_id": 0 if component.value.comparator else None,
+                "value_as_number": float(component.value.value),
+                "range_low": None,
+                "range_high": None,
+                "measurement_source_value": f"{code.system}:{code.code}",
+                "unit_source_value": component.value.unit,
+            }
+        )
 
 
 _SCHEMAS: dict[str, list[tuple[str, pa.DataType]]] = {

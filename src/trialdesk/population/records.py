@@ -15,9 +15,12 @@ Readings that OMOP forces on us, each chosen to be the conservative one:
   ``true``/``false`` a yes/no answer, anything else text), else ``value_as_number`` with its
   unit, else ``value_as_concept_id`` Yes (4188539) / No (4188540); the two tables are read
   alike, so a code recorded in ``measurement`` counts as in ``observation``;
-* OMOP v5.4 has no consent, adverse-event, allergy-intolerance or tumour-lesion table, and
-  TrialDesk does not read components: none is read (consent and toxicity history are then
-  unknown; see docs/population/observations.md).
+* an inhaled-oxygen measurement (LOINC 3151-8 flow, 3150-0 concentration) is also a
+  component of every other measurement of that person on that day: OMOP keeps no time of
+  day, so an SpO2 taken on oxygen and one on room air the same day are both "on oxygen"
+  (a room-air rule then ignores both: towards unknown, never towards eligible);
+* OMOP v5.4 has no consent, adverse-event, allergy-intolerance or tumour-lesion table: none
+  is read (consent and toxicity history are then unknown; see docs/population/observations.md).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ import pyarrow as pa
 
 from trialdesk.core.record import (
     Coding,
+    Component,
     ConditionRecord,
     FuzzyDate,
     MedicationRecord,
@@ -52,6 +56,7 @@ from trialdesk.population.omop import find_tables, gender_of, read_table, split_
 
 __all__ = [
     "ANSWER_CONCEPTS",
+    "INHALED_OXYGEN",
     "VALUE_SCALE",
     "observation_value",
     "read_omop_records",
@@ -63,6 +68,8 @@ VALUE_SCALE = Decimal("0.000001")  # value_as_number is read as DECIMAL(20, 6)
 #: OMOP "Yes"/"No" answer concepts (LOINC answers LA33-6/LA32-8 in the OMOP vocabulary).
 ANSWER_CONCEPTS = {4188539: True, 4188540: False}
 _ANSWER_TEXT = {"true": True, "false": False}
+#: Inhaled oxygen flow and concentration: components of the same day's other measurements.
+INHALED_OXYGEN = (("loinc", "3151-8"), ("loinc", "3150-0"))
 Row = dict[str, Any]
 
 
@@ -103,10 +110,12 @@ def _record(person: Row, rows: dict[str, list[Row]], source: str) -> PatientReco
         sex=Sex(gender_of(person.get("gender_concept_id"))),
         deceased=bool(rows.get("death")),
     )
+    measurements = rows.get("measurement", [])
+    oxygen = _oxygen_by_day(measurements)
     return PatientRecord(
         patient=info,
         observations=tuple(
-            [_measurement(r, source) for r in rows.get("measurement", [])]
+            [_measurement(r, source, oxygen) for r in measurements]
             + [_observation(r, source) for r in rows.get("observation", [])]
         ),
         conditions=tuple(_condition(r, source) for r in rows.get("condition_occurrence", [])),
@@ -156,7 +165,30 @@ def decimal_of(value: Any) -> Decimal | None:
     return Decimal(repr(float(value))).quantize(VALUE_SCALE)
 
 
-def _measurement(row: Row, source: str) -> ObservationRecord:
+def _oxygen_by_day(rows: list[Row]) -> dict[Any, tuple[Component, ...]]:
+    """The inhaled-oxygen rows of each day, as components (usually none at all)."""
+    by_day: dict[Any, list[Component]] = defaultdict(list)
+    for row in rows:
+        code = split_code(row.get("measurement_source_value"), "loinc")
+        if code in INHALED_OXYGEN and row.get("measurement_date") is not None:
+            value = _quantity(row)
+            by_day[row["measurement_date"]].append(Component((Coding(*code),), value))
+    return {day: tuple(items) for day, items in by_day.items()}
+
+
+def _quantity(row: Row) -> Quantity | None:
+    unit = readable_unit(row.get("unit_source_value"))
+    number = decimal_of(row.get("value_as_number"))
+    return (
+        Quantity(number, unit, None, row.get("unit_source_value"))
+        if number is not None and unit
+        else None
+    )
+
+
+def _measurement(
+    row: Row, source: str, oxygen: dict[Any, tuple[Component, ...]] | None = None
+) -> ObservationRecord:
     code = split_code(row.get("measurement_source_value"), "loinc")
     unit = readable_unit(row.get("unit_source_value"))
     number = decimal_of(row.get("value_as_number"))
@@ -184,6 +216,9 @@ def _measurement(row: Row, source: str) -> ObservationRecord:
         effective=_day(row.get("measurement_date")),
         value=value,
         reference_ranges=ranges,
+        components=()
+        if oxygen is None or code in INHALED_OXYGEN
+        else oxygen.get(row.get("measurement_date"), ()),
         data_absent_reason=absent,
     )
 

@@ -6,6 +6,7 @@ from trialdesk.population.families.base import LeafFamily, Setting
 from trialdesk.population.families.labs import LabFamily
 from trialdesk.population.families.observations import ObservationFamily
 from trialdesk.population.families.person_facts import PersonFactFamily
+from trialdesk.population.families.room_air import RoomAirFamily
 
 __all__ = ["FAMILIES", "LeafFamily", "Setting", "family_of"]
 
@@ -15,6 +16,7 @@ FAMILIES: tuple[LeafFamily, ...] = (
     LabFamily(),
     ObservationFamily(),
     PersonFactFamily(),
+    RoomAirFamily(),
 )
 
 
