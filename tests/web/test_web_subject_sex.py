@@ -107,3 +107,26 @@ def test_a_monitor_sees_the_sex_but_no_form(staff_client: TestClient) -> None:
     sign_in(staff_client, "data_manager")
     trail = staff_client.get(f"/staff/audit?entity_id={subject}&lang=en").text
     assert "as recorded by the hospital" in trail
+
+
+def test_the_edit_needs_the_csrf_token_and_the_permission(staff_client: TestClient) -> None:
+    sign_in(staff_client, "coordinator")
+    subject, page = _register(staff_client)
+    response = staff_client.post(
+        f"/staff/subjects/{subject}/details",
+        data={"version": "1", "sex": "male", "reason": "no token"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    assert _sex_shown(staff_client.get(f"/staff/subjects/{subject}").text) == "Not recorded"
+    staff_client.cookies.clear()
+    sign_in(staff_client, "monitor")
+    page = staff_client.get(f"/staff/subjects/{subject}?lang=en").text
+    refused = staff_client.post(
+        f"/staff/subjects/{subject}/details",
+        data={"csrf_token": csrf_of(page), "version": "1", "sex": "male", "reason": "forged"},
+        follow_redirects=True,
+    ).text
+    assert 'name="version"' not in page  # no form for a monitor
+    assert 'class="flash bad"' in refused
+    assert _sex_shown(refused) == "Not recorded"
