@@ -13,7 +13,10 @@ The mix is chosen to exercise every path of population screening against NCT0694
   a unit where the conversion is exact), so that ``>=`` and ``<=`` are tested at the boundary;
 * the lab's own reference range (``range_low``/``range_high``) on most results, missing on the
   others so that the default age/sex interval is used;
-* several unit spellings per analyte (g/L, g/dL, g/dl; 10*9/L, /uL, K/uL; U/L, IU/L; ...).
+* several unit spellings per analyte (g/L, g/dL, g/dl; 10*9/L, /uL, K/uL; U/L, IU/L; ...);
+* coded history (infections, arrhythmia, lung and kidney disease, HIV, transplants; HSCT and
+  other procedures; anti-infectives, immunosuppressants and other drugs) from
+  :mod:`trialdesk.synth.population_history`, on its own random stream.
 
 Codes are kept as ``system:code`` in the ``*_source_value`` columns (see docs/population.md).
 """
@@ -30,6 +33,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from trialdesk.synth.fhir_labs import LAB_PANEL, LabSpec
+from trialdesk.synth.population_history import CONDITION_SCHEMA, synth_history
 from trialdesk.synth.population_observations import synth_observations
 
 __all__ = ["DEFAULT_POPULATION_AS_OF", "OMOP_TABLES", "synth_population", "write_population"]
@@ -80,7 +84,10 @@ def synth_population(
     conditions = _conditions(rng, patients, as_of, birth_days)
     visits = _visits(rng, patients, as_of)
     deaths = _deaths(rng, patients, as_of)
-    empty = {name: _empty(name) for name in ("procedure_occurrence", "drug_exposure")}
+    history = synth_history(seed, patients, as_of, birth_days, conditions.num_rows + 1)
+    conditions = pa.concat_tables(
+        [conditions.cast(CONDITION_SCHEMA), history["condition_occurrence"]]
+    )
     clinical = synth_observations(seed, patients, as_of, birth_days, measurement.schema)
     extra = clinical["measurement"]
     if extra.num_rows:
@@ -96,7 +103,8 @@ def synth_population(
         "observation": clinical["observation"],
         "visit_occurrence": visits,
         "death": deaths,
-        **empty,
+        "procedure_occurrence": history["procedure_occurrence"],
+        "drug_exposure": history["drug_exposure"],
     }
 
 
@@ -352,34 +360,3 @@ def _deaths(rng: np.random.Generator, n: int, as_of: date) -> pa.Table:
             "death_type_concept_id": pa.array(np.full(len(dead), 32817, np.int32)),
         }
     )
-
-
-def _empty(name: str) -> pa.Table:
-    columns = {
-        "observation": (
-            "observation_id",
-            "person_id",
-            "observation_date",
-            "observation_source_value",
-            "value_as_string",
-        ),
-        "procedure_occurrence": (
-            "procedure_occurrence_id",
-            "person_id",
-            "procedure_date",
-            "procedure_source_value",
-        ),
-        "drug_exposure": (
-            "drug_exposure_id",
-            "person_id",
-            "drug_exposure_start_date",
-            "drug_exposure_end_date",
-            "drug_source_value",
-        ),
-    }[name]
-    types = {"_id": pa.int64(), "_date": pa.date32()}
-    fields = []
-    for column in columns:
-        kind = next((t for suffix, t in types.items() if column.endswith(suffix)), pa.string())
-        fields.append(pa.field(column, kind))
-    return pa.schema(fields).empty_table()

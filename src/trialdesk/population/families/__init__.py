@@ -3,6 +3,7 @@
 from trialdesk.core.criteria.ast import Rule
 from trialdesk.population.families.age import AgeFamily
 from trialdesk.population.families.base import LeafFamily, Setting
+from trialdesk.population.families.history import HistoryFamily
 from trialdesk.population.families.labs import LabFamily
 from trialdesk.population.families.observations import ObservationFamily
 from trialdesk.population.families.person_facts import PersonFactFamily
@@ -14,6 +15,7 @@ __all__ = ["FAMILIES", "LeafFamily", "Setting", "family_of"]
 FAMILIES: tuple[LeafFamily, ...] = (
     AgeFamily(),
     LabFamily(),
+    HistoryFamily(),
     ObservationFamily(),
     PersonFactFamily(),
     RoomAirFamily(),

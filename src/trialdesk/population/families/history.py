@@ -1,0 +1,298 @@
+"""Coded history leaves (``condition``, ``procedure``, ``medication``, ``allergy``) in SQL.
+
+The in-memory evaluators (:mod:`trialdesk.core.screening.evaluators.history`) over the OMOP
+reading of :mod:`trialdesk.population.records` decide as follows, and so does this SQL:
+
+* a row matches a leaf when its ``*_source_value``, read as ``system:code`` (a bare code takes
+  the table's default system), is in the leaf's code set. The match is decided in Python by the
+  core's own :meth:`CodeSet.matches` on every distinct source value of the table (ICD-10
+  hierarchy, ranges and prefixes included) and reaches the SQL as rows ``(leaf, source_value)``:
+  the join is an equality, the same on every engine;
+* a condition counts unless its start date is after the as-of date or before the leaf's window;
+  ``status=active`` wants no ``condition_end_date`` (records.py reads a condition with an end
+  date as resolved), ``status=resolved`` wants one;
+* a procedure counts unless its date is after the as-of date or before the window;
+* a drug counts unless it starts after the as-of date; ``status=active`` wants no
+  ``drug_exposure_end_date`` (an end date, even a future one, reads as completed) and ignores
+  the window; otherwise an exposure that ended before the window does not count;
+* OMOP holds no allergies in the TrialDesk reading, so an allergy leaf never matches.
+
+One match is TRUE (``<kind>.found``). No match depends on which answer helps eligibility at the
+leaf (``context.absent``): UNKNOWN for want of data (``<kind>.not_recorded``) where TRUE helps,
+else FALSE (``<kind>.none``). OMOP records carry no verification status, no unknown modifier
+extensions and always a clinical status, so the evaluators' REVIEW paths cannot arise here.
+
+Each OMOP table is read once for all the leaves on it: joined to its (leaf, source value) table
+and aggregated per (leaf, person).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from datetime import date
+from typing import ClassVar
+
+import pyarrow as pa
+
+from trialdesk.core.criteria import ast as a
+from trialdesk.core.protocol.protocol import Protocol
+from trialdesk.core.record import Coding
+from trialdesk.core.screening.outcome import Truth
+from trialdesk.errors import TrialDeskError
+from trialdesk.population.families.base import LeafFamily, Setting
+from trialdesk.population.omop import split_code
+
+__all__ = ["HISTORY_SOURCES", "HistoryFamily", "leaf_favourable"]
+
+History = (a.ConditionCheck, a.ProcedureCheck, a.MedicationCheck, a.AllergyCheck)
+
+
+# kind → (OMOP table, source-value column, default code system as records.py reads it)
+HISTORY_SOURCES: dict[str, tuple[str, str, str]] = {
+    "condition": ("condition_occurrence", "condition_source_value", "snomed"),
+    "procedure": ("procedure_occurrence", "procedure_source_value", "snomed"),
+    "medication": ("drug_exposure", "drug_source_value", "rxnorm"),
+}
+
+# The rows of each kind that count for a leaf, before the code join (``x`` is the OMOP row,
+# ``l`` the leaf's parameters, ``pr`` the as-of date).
+_CONDITION_HITS = """
+SELECT m.leaf, x.person_id
+FROM condition_occurrence x
+JOIN td_history_code m ON m.kind = 'condition' AND m.source_value = x.condition_source_value
+JOIN td_history_leaf l ON l.leaf = m.leaf
+CROSS JOIN td_params pr
+WHERE (x.condition_start_date IS NULL OR CAST(x.condition_start_date AS DATE) <= pr.as_of)
+  AND (l.window_start IS NULL OR x.condition_start_date IS NULL
+       OR CAST(x.condition_start_date AS DATE) >= l.window_start)
+  AND (NOT l.want_active OR x.condition_end_date IS NULL)
+  AND (NOT l.want_resolved OR x.condition_end_date IS NOT NULL)
+"""
+
+_PROCEDURE_HITS = """
+SELECT m.leaf, x.person_id
+FROM procedure_occurrence x
+JOIN td_history_code m ON m.kind = 'procedure' AND m.source_value = x.procedure_source_value
+JOIN td_history_leaf l ON l.leaf = m.leaf
+CROSS JOIN td_params pr
+WHERE (x.procedure_date IS NULL OR CAST(x.procedure_date AS DATE) <= pr.as_of)
+  AND (l.window_start IS NULL OR x.procedure_date IS NULL
+       OR CAST(x.procedure_date AS DATE) >= l.window_start)
+"""
+
+_MEDICATION_HITS = """
+SELECT m.leaf, x.person_id
+FROM drug_exposure x
+JOIN td_history_code m ON m.kind = 'medication' AND m.source_value = x.drug_source_value
+JOIN td_history_leaf l ON l.leaf = m.leaf
+CROSS JOIN td_params pr
+WHERE (x.drug_exposure_start_date IS NULL
+       OR CAST(x.drug_exposure_start_date AS DATE) <= pr.as_of)
+  AND CASE WHEN l.want_active THEN x.drug_exposure_end_date IS NULL
+           ELSE l.window_start IS NULL OR x.drug_exposure_end_date IS NULL
+             OR CAST(x.drug_exposure_end_date AS DATE) >= l.window_start END
+"""
+
+_HITS = {"condition": _CONDITION_HITS, "procedure": _PROCEDURE_HITS, "medication": _MEDICATION_HITS}
+
+# One row per (leaf, person) with a match; where no match is UNKNOWN (the leaf's
+# ``absent_unknown``), one row per (leaf, person) for everyone, else the family's ``missing``.
+_LEAF = """
+SELECT l.leaf, p.person_id,
+  CASE WHEN h.person_id IS NULL THEN 'U' ELSE 'T' END AS t,
+  CASE WHEN h.person_id IS NULL THEN l.not_recorded ELSE l.found END AS r,
+  h.person_id IS NULL AS n
+FROM td_history_leaf l
+CROSS JOIN td_person p
+LEFT JOIN td_history_hit h ON h.leaf = l.leaf AND h.person_id = p.person_id
+WHERE l.absent_unknown
+UNION ALL
+SELECT h.leaf, h.person_id, 'T' AS t, l.found AS r, FALSE AS n
+FROM td_history_hit h
+JOIN td_history_leaf l ON l.leaf = h.leaf
+WHERE NOT l.absent_unknown
+"""
+
+
+def _kind(node: a.Rule) -> str:
+    return {
+        a.ConditionCheck: "condition",
+        a.ProcedureCheck: "procedure",
+        a.MedicationCheck: "medication",
+        a.AllergyCheck: "allergy",
+    }[type(node)]
+
+
+class HistoryFamily(LeafFamily):
+    name = "history"
+    reused: ClassVar[frozenset[str]] = frozenset({"td_history_hit"})
+
+    def accepts(self, node: a.Rule) -> bool:
+        return isinstance(node, History)
+
+    def missing(self, node: a.Rule) -> tuple[str, str, str]:
+        # Leaves where no match is UNKNOWN have a row for everyone (see _LEAF): this is FALSE.
+        return ("'F'", f"'{_kind(node)}.none'", "FALSE")
+
+    def statements(self, leaves: list[tuple[int, a.Rule]]) -> list[tuple[str, str]]:
+        kinds = sorted({_kind(node) for _, node in leaves} & set(_HITS))
+        if kinds:
+            hits = " UNION ALL ".join(_HITS[k] for k in kinds)
+            hit = f"SELECT leaf, person_id FROM ({hits}) x GROUP BY leaf, person_id"  # noqa: S608
+        else:  # allergies only: OMOP holds none
+            hit = "SELECT leaf, 0 AS person_id FROM td_history_leaf WHERE FALSE"
+        return [("td_history_hit", hit), (self.leaf_view, _LEAF)]
+
+    def tables(self, leaves: list[tuple[int, a.Rule]], setting: Setting) -> dict[str, pa.Table]:
+        favourable = leaf_favourable(_protocol_being_screened(), leaves)
+        return {
+            "td_history_leaf": _leaf_table(leaves, setting.as_of, favourable),
+            "td_history_code": _code_table(leaves, setting),
+        }
+
+
+def _leaf_table(
+    leaves: list[tuple[int, a.Rule]], as_of: date, favourable: dict[int, Truth | None]
+) -> pa.Table:
+    rows: dict[str, list[object]] = {
+        k: []
+        for k in (
+            "leaf",
+            "window_start",
+            "want_active",
+            "want_resolved",
+            "absent_unknown",
+            "found",
+            "not_recorded",
+        )
+    }
+    for leaf, node in leaves:
+        kind = _kind(node)
+        window = getattr(node, "window", None)
+        status = getattr(node, "status", "any")
+        rows["leaf"].append(leaf)
+        rows["window_start"].append(window.before(as_of) if window is not None else None)
+        rows["want_active"].append(status == "active")
+        rows["want_resolved"].append(status == "resolved")
+        rows["absent_unknown"].append(favourable[leaf] is Truth.TRUE)
+        rows["found"].append(f"{kind}.found")
+        rows["not_recorded"].append(f"{kind}.not_recorded")
+    return pa.table(
+        {
+            "leaf": pa.array(rows["leaf"], pa.int32()),
+            "window_start": pa.array(rows["window_start"], pa.date32()),
+            "want_active": pa.array(rows["want_active"], pa.bool_()),
+            "want_resolved": pa.array(rows["want_resolved"], pa.bool_()),
+            "absent_unknown": pa.array(rows["absent_unknown"], pa.bool_()),
+            "found": pa.array(rows["found"], pa.string()),
+            "not_recorded": pa.array(rows["not_recorded"], pa.string()),
+        }
+    )
+
+
+def _code_table(leaves: list[tuple[int, a.Rule]], setting: Setting) -> pa.Table:
+    """(leaf, kind, source_value) for every distinct source value the leaf's code set matches."""
+    leaf_col: list[int] = []
+    kind_col: list[str] = []
+    value_col: list[str] = []
+    by_kind: dict[str, list[tuple[int, a.Rule]]] = {}
+    for leaf, node in leaves:
+        by_kind.setdefault(_kind(node), []).append((leaf, node))
+    for kind, items in sorted(by_kind.items()):
+        if kind not in HISTORY_SOURCES:
+            continue  # allergies: nothing to read
+        table, column, default_system = HISTORY_SOURCES[kind]
+        for value in setting.distinct(table, column):
+            code = split_code(value, default_system)
+            if code is None:
+                continue
+            coding = (Coding(*code),)
+            for leaf, node in items:
+                codes = node.codes if isinstance(node, History) else None
+                if codes is not None and codes.matches(coding) is not None:
+                    leaf_col.append(leaf)
+                    kind_col.append(kind)
+                    value_col.append(value)
+    return pa.table(
+        {
+            "leaf": pa.array(leaf_col, pa.int32()),
+            "kind": pa.array(kind_col, pa.string()),
+            "source_value": pa.array(value_col, pa.string()),
+        }
+    )
+
+
+# -- which answer helps eligibility at each leaf ----------------------------------------------
+def leaf_favourable(
+    protocol: Protocol, leaves: list[tuple[int, a.Rule]]
+) -> dict[int, Truth | None]:
+    """The screener's ``favourable`` at each of our leaves, by the compiler's leaf number.
+
+    Walks the compiled criteria exactly as :mod:`trialdesk.core.screening.engine` passes
+    ``favourable`` down (TRUE at an inclusion's root, FALSE at an exclusion's, flipped by
+    ``not``, none in an ``if`` condition, FALSE inside ``review_if``) and numbers the leaves as
+    :class:`~trialdesk.population.compile_rules.RuleCompiler` does; a node that is not the one
+    the compiler numbered is an internal error, never a guess.
+    """
+    from trialdesk.population.compile_rules import compilable
+
+    numbered: dict[int, tuple[a.Rule, Truth | None]] = {}
+    for criterion in protocol.criteria:
+        if not compilable(criterion.rule):
+            continue
+        start = Truth.TRUE if criterion.kind == "inclusion" else Truth.FALSE
+        for node, favourable in _walk(criterion.rule, start):
+            numbered[len(numbered) + 1] = (node, favourable)
+    out: dict[int, Truth | None] = {}
+    for leaf, node in leaves:
+        found = numbered.get(leaf)
+        if found is None or found[0] is not node:
+            raise TrialDeskError(
+                "the history leaves do not line up with the compiled criteria",
+                where=f"leaf {leaf}",
+                expected="RuleCompiler's depth-first leaf numbering",
+                hint="population/families/history.py:leaf_favourable must follow compile_rules.",
+            )
+        out[leaf] = found[1]
+    return out
+
+
+def _walk(node: a.Rule, favourable: Truth | None) -> Iterator[tuple[a.Rule, Truth | None]]:
+    from trialdesk.population.families import family_of
+
+    if isinstance(node, a.ReviewAlways) or family_of(node) is not None:
+        yield node, favourable
+    elif isinstance(node, (a.AllOf, a.AnyOf, a.EachAvailable)):
+        for item in node.items:
+            yield from _walk(item, favourable)
+    elif isinstance(node, a.NotOf):
+        flipped = {Truth.TRUE: Truth.FALSE, Truth.FALSE: Truth.TRUE}.get(favourable)  # type: ignore[arg-type]
+        yield from _walk(node.item, flipped)
+    elif isinstance(node, a.ReviewIf):
+        yield from _walk(node.item, Truth.FALSE)
+    elif isinstance(node, a.IfThen):
+        yield from _walk(node.condition, None)
+        yield from _walk(node.then, favourable)
+        if node.otherwise is not None:
+            yield from _walk(node.otherwise, favourable)
+
+
+def _protocol_being_screened() -> Protocol:
+    """The protocol whose screening asked for our tables, found on the call stack.
+
+    WORK-AROUND: what "nothing recorded" means depends on the leaf's position in its criterion
+    (``favourable``), which ``LeafFamily.tables(leaves, setting)`` does not carry and
+    ``families/base.py`` is frozen. Until the interface passes it (a ``favourable`` per leaf
+    from ``RuleCompiler``), the protocol is taken from ``PopulationEngine.screen``'s frame.
+    """
+    frame = sys._getframe(1)
+    while frame is not None:
+        for value in frame.f_locals.values():
+            if isinstance(value, Protocol):
+                return value
+        frame = frame.f_back  # type: ignore[assignment]
+    raise TrialDeskError(
+        "history leaves can only be compiled within a screening",
+        expected="HistoryFamily.tables called under PopulationEngine.screen(protocol, ...)",
+    )

@@ -1,0 +1,269 @@
+"""Coded history leaves (condition, procedure, medication, allergy) in SQL vs the screener.
+
+A protocol of history criteria only (NCT06948994's header, criteria in every position that
+changes what "nothing recorded" means) is screened over the session's synthetic population by
+DuckDB, PostgreSQL and Spark, and must agree with the in-memory screener on every person and
+criterion, status and first reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+import yaml
+
+from trialdesk import load_protocol
+from trialdesk.adapters.protocol_files import bundled_protocol_dir
+from trialdesk.core.protocol.protocol import Protocol
+from trialdesk.core.screening.outcome import Truth
+from trialdesk.population import engine_for
+from trialdesk.population.compile_rules import RuleCompiler
+from trialdesk.population.families.history import leaf_favourable
+from trialdesk.population.omop import find_tables, read_table
+from trialdesk.population.records import records_from_tables
+from trialdesk.population.result import PopulationResult
+from trialdesk.population.sql import leaves_by_family
+from trialdesk.synth.population import synth_population
+
+ANTI = "vs.systemic_antiinfectives_immunosuppressants"
+# (id, kind, rule): every history leaf kind, status and window, in positions where no match is
+# UNKNOWN (an inclusion's leaf) or FALSE (exclusions, under not, review_if, an if's condition).
+CRITERIA = [
+    ("inc-neuroblastoma", "inclusion", "condition(vs.neuroblastoma, status=any)"),
+    ("inc-no-hiv", "inclusion", "not condition(vs.hiv_infection, status=any)"),
+    (
+        "inc-no-arrhythmia",
+        "inclusion",
+        "not review_if(condition(vs.cardiac_arrhythmia, status=active))",
+    ),
+    (
+        "inc-resolved-lung-kidney",
+        "inclusion",
+        "condition(vs.chronic_lung_disease, vs.kidney_disease, status=resolved)",
+    ),
+    ("inc-recent-infection", "inclusion", "condition(vs.infection, status=any, within=30 days)"),
+    ("inc-recent-anti-infective", "inclusion", f"medication({ANTI}, status=any, within=30 days)"),
+    ("inc-any-chemo", "inclusion", "medication(atc:L01*, rxnorm:161, status=any)"),
+    ("inc-hsct-year", "inclusion", "procedure(vs.hsct_not_known_autologous, within=1 years)"),
+    (
+        "inc-infection-chemo",
+        "inclusion",
+        "if condition(vs.infection, status=any) then medication(atc:L01*, status=any)",
+    ),
+    ("inc-allergy", "inclusion", "allergy(criticality=high)"),
+    (
+        "exc-infection",
+        "exclusion",
+        "review_if(condition(vs.infection, status=active))"
+        f" or review_if(medication({ANTI}, status=active))",
+    ),
+    (
+        "exc-transplant",
+        "exclusion",
+        "procedure(vs.solid_organ_transplant) or condition(vs.solid_organ_transplant, status=any)"
+        " or review_if(procedure(vs.hsct_not_known_autologous),"
+        " condition(vs.hsct_not_known_autologous, status=any))",
+    ),
+    ("exc-pulmonary", "exclusion", "condition(vs.pulmonary_infection, status=active)"),
+    ("exc-allergy", "exclusion", "allergy(criticality=high)"),
+]
+
+SPARK_CRITERIA = frozenset(
+    {
+        "inc-neuroblastoma",
+        "inc-recent-anti-infective",
+        "inc-hsct-year",
+        "exc-infection",
+        "inc-resolved-lung-kidney",
+        "exc-allergy",
+    }
+)
+
+
+@pytest.fixture(scope="module")
+def history_protocol(tmp_path_factory: pytest.TempPathFactory) -> Protocol:
+    data = yaml.safe_load((bundled_protocol_dir() / "NCT06948994.yaml").read_text("utf-8"))
+    data["criteria"] = [
+        {"id": cid, "kind": kind, "text": f"History test {cid}", "rule": rule}
+        for cid, kind, rule in CRITERIA
+    ]
+    path = tmp_path_factory.mktemp("history") / "history.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), "utf-8")
+    return load_protocol(path)
+
+
+@pytest.fixture(scope="module")
+def history_reference(
+    history_protocol: Protocol, population_dir: Path, as_of: date
+) -> PopulationResult:
+    return engine_for("memory").screen(history_protocol, population_dir, as_of)
+
+
+def _subset(protocol: Protocol, ids: frozenset[str]) -> Protocol:
+    return replace(protocol, criteria=tuple(c for c in protocol.criteria if c.id in ids))
+
+
+def _agree(
+    sql: PopulationResult, reference: PopulationResult, ids: frozenset[str] | None = None
+) -> None:
+    wanted = ids or frozenset(cid for cid, _k, _r in CRITERIA)
+    assert {cid for cid, _kind, by in sql.criteria if by.startswith("sql:")} == wanted
+    columns = ["person_id", "criterion_id", "status", "reason"]
+    theirs = reference.rows[reference.rows["criterion_id"].isin(wanted)]
+    ours, theirs = sql.rows[columns].astype(str), theirs[columns].astype(str)
+    merged = ours.merge(theirs, on=["person_id", "criterion_id"], suffixes=("_sql", "_mem"))
+    assert len(merged) == len(ours) == len(theirs)
+    differ = merged[
+        (merged["status_sql"] != merged["status_mem"])
+        | (merged["reason_sql"] != merged["reason_mem"])
+    ]
+    assert differ.empty, differ.head(20).to_string()
+
+
+@pytest.mark.slow
+def test_duckdb_history_agrees_with_the_screener(
+    history_protocol: Protocol,
+    population_dir: Path,
+    history_reference: PopulationResult,
+    as_of: date,
+) -> None:
+    result = engine_for("duckdb").screen(history_protocol, population_dir, as_of)
+    _agree(result, history_reference)
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_postgres_history_agrees_with_the_screener(
+    history_protocol: Protocol,
+    population_dir: Path,
+    history_reference: PopulationResult,
+    as_of: date,
+    fresh_postgres_url: str,
+) -> None:
+    engine = engine_for("postgres", url=fresh_postgres_url)
+    try:
+        result = engine.screen(history_protocol, population_dir, as_of)
+    finally:
+        engine.close()
+    _agree(result, history_reference)
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[Any]:
+    from trialdesk.population.spark_engine import spark_session
+
+    session = spark_session("local[2]")
+    yield session
+    session.stop()
+
+
+@pytest.mark.slow
+@pytest.mark.spark
+def test_spark_history_agrees_with_the_screener(
+    history_protocol: Protocol,
+    population_dir: Path,
+    history_reference: PopulationResult,
+    as_of: date,
+    spark: Any,
+) -> None:
+    """Spark on the criteria that cover every leaf kind and both meanings of "no match" (Spark
+    local is slow per query; DuckDB and PostgreSQL check all of them)."""
+    engine = engine_for("spark", session=spark)
+    protocol = _subset(history_protocol, SPARK_CRITERIA)
+    result = engine.screen(protocol, population_dir, as_of)
+    _agree(result, history_reference, SPARK_CRITERIA)
+
+
+@pytest.mark.slow
+def test_the_population_reaches_every_branch_of_the_history_criteria(
+    history_reference: PopulationResult,
+) -> None:
+    """The differential test is only as good as its data: each outcome has people behind it."""
+    counts = history_reference.rows.groupby(["criterion_id", "status"], observed=True).size()
+    expected = {
+        "inc-neuroblastoma": ("pass", "unknown"),
+        "inc-no-hiv": ("pass", "fail"),
+        "inc-no-arrhythmia": ("pass", "review"),
+        "inc-resolved-lung-kidney": ("pass", "unknown"),
+        "inc-recent-infection": ("pass", "unknown"),
+        "inc-recent-anti-infective": ("pass", "unknown"),
+        "inc-any-chemo": ("pass", "unknown"),
+        "inc-hsct-year": ("pass", "unknown"),
+        "inc-infection-chemo": ("pass", "unknown", "not_applicable"),
+        "inc-allergy": ("unknown",),
+        "exc-infection": ("pass", "review"),
+        "exc-transplant": ("pass", "fail", "review"),
+        "exc-pulmonary": ("pass", "fail"),
+        "exc-allergy": ("pass",),
+    }
+    for criterion, statuses in expected.items():
+        for status in statuses:
+            assert counts.get((criterion, status), 0) >= 5, (criterion, status)
+
+
+def test_no_match_is_unknown_only_where_true_helps_eligibility(history_protocol: Protocol) -> None:
+    compiler = RuleCompiler()
+    for criterion in history_protocol.criteria:
+        compiler.criterion(criterion.id, criterion.rule)
+    leaves = leaves_by_family(compiler.out)["history"]
+    favourable = leaf_favourable(history_protocol, leaves)
+    numbered = dict(leaves)
+    unknown_when_absent = {
+        type(numbered[leaf]).__name__ for leaf, f in favourable.items() if f is Truth.TRUE
+    }
+    assert unknown_when_absent == {
+        "ConditionCheck",
+        "MedicationCheck",
+        "ProcedureCheck",
+        "AllergyCheck",
+    }
+    # The if's condition has no favourable side; review_if and not make FALSE the safe answer.
+    assert sum(f is None for f in favourable.values()) == 1
+    assert sum(f is Truth.FALSE for f in favourable.values()) == 10
+
+
+def test_a_leaf_numbering_that_does_not_match_the_compiler_is_refused(
+    history_protocol: Protocol,
+) -> None:
+    compiler = RuleCompiler()
+    for criterion in history_protocol.criteria:
+        compiler.criterion(criterion.id, criterion.rule)
+    leaves = leaves_by_family(compiler.out)["history"]
+    shifted = [(leaf + 1, node) for leaf, node in leaves]
+    with pytest.raises(Exception, match="do not line up"):
+        leaf_favourable(history_protocol, shifted)
+
+
+def test_the_omop_reading_holds_no_allergies(population_dir: Path) -> None:
+    """Why allergy leaves compile to "no match" for everyone: records.py reads none."""
+    tables = {name: read_table(path) for name, path in find_tables(population_dir).items()}
+    few = pc.is_in(tables["person"].column("person_id"), pa.array(range(1, 101), pa.int64()))
+    tables = {
+        name: table.filter(pc.less_equal(table.column("person_id"), 100))
+        if name != "person"
+        else table.filter(few)
+        for name, table in tables.items()
+    }
+    records = list(records_from_tables(tables, source="test"))
+    assert len(records) == 100
+    assert sum(len(r.conditions) + len(r.medications) + len(r.procedures) for r in records) > 50
+    assert all(record.allergies == () for record in records)
+
+
+def test_history_synth_is_deterministic_with_every_kind_of_row() -> None:
+    tables = synth_population(3000, seed=7)
+    again = synth_population(3000, seed=7)
+    for name in ("person", "measurement", "condition_occurrence", "drug_exposure"):
+        assert tables[name].equals(again[name])
+    drugs = tables["drug_exposure"]
+    ended = drugs.num_rows - drugs.column("drug_exposure_end_date").null_count
+    assert drugs.num_rows > 300
+    assert 0 < ended < drugs.num_rows
+    assert tables["procedure_occurrence"].num_rows > 300
