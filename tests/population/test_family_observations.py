@@ -1,10 +1,10 @@
 """The observation and person-fact families against the in-memory screener.
 
 The seed protocol's observation criteria (diagnosis status, cardiac finding, life expectancy,
-toxicity attestation, the attested exclusions, HIV tests) are also covered on every engine by
-the differential tests in ``test_population_*.py``; here they are checked to be compiled and
-exercised branch by branch, and a focused protocol covers the leaves the seed does not use
-(sex, pregnancy, performance scores, negated findings, other windows and expected values).
+toxicity attestation, the attested exclusions, HIV tests, room-air SpO2) are also covered on
+every engine by the differential tests in ``test_population_*.py``; here they are checked to
+be compiled and exercised branch by branch, and a focused protocol covers the leaves the seed
+does not use (sex, pregnancy, performance scores, negated findings, other windows and values).
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ FOCUSED = {
     "inc-spo2-any": "vital(spo2) >= 95 %",
 }
 # Leaves OMOP cannot hold faithfully: never compiled (the criterion falls back).
-NOT_COMPILED = (a.MeasurableLesionsCheck, a.ConsentCheck, a.AllergyCheck)
+NOT_COMPILED = (a.MeasurableLesionsCheck, a.ConsentCheck)
 OURS = (
     a.SexCheck, a.PregnancyCheck, a.CodedStatusCheck, a.FindingCheck, a.AttestationCheck,
     a.ToxicityCheck, a.TestResultCheck, a.LifeExpectancyCheck, a.PerformanceCheck,
@@ -340,3 +340,19 @@ def test_values_on_the_edges_round_as_the_screener_rounds(number: Decimal) -> No
     assert (compare(low, number) == 0) is low_in
     assert (compare(high, number) == 0) is high_in
     assert low < number < high
+
+
+def test_a_folder_without_observation_table_is_read_as_no_observations(
+    tmp_path: Path,
+    protocol: Protocol,
+    agree: Callable[[PopulationResult, PopulationResult], None],
+) -> None:
+    data = tmp_path / "omop"
+    tables = synth_population(60, seed=3, as_of=AS_OF)
+    del tables["observation"]
+    write_population(tables, data)
+    reference = engine_for("memory").screen(protocol, data, AS_OF)
+    result = engine_for("duckdb").screen(protocol, data, AS_OF, fallback="review")
+    rows = result.rows[result.rows["criterion_id"] == "exc-allergic-constitution"]
+    assert set(rows["reason"]) == {"attestation.missing"}
+    agree(result, reference)

@@ -57,6 +57,7 @@ from trialdesk.population.omop import find_tables, gender_of, read_table, split_
 __all__ = [
     "ANSWER_CONCEPTS",
     "INHALED_OXYGEN",
+    "OBSERVATION_SCHEMA",
     "VALUE_SCALE",
     "observation_value",
     "read_omop_records",
@@ -68,6 +69,19 @@ VALUE_SCALE = Decimal("0.000001")  # value_as_number is read as DECIMAL(20, 6)
 #: OMOP "Yes"/"No" answer concepts (LOINC answers LA33-6/LA32-8 in the OMOP vocabulary).
 ANSWER_CONCEPTS = {4188539: True, 4188540: False}
 _ANSWER_TEXT = {"true": True, "false": False}
+#: The observation columns TrialDesk reads (OMOP v5.4), for tables it writes or stands in.
+OBSERVATION_SCHEMA = pa.schema(
+    [
+        ("observation_id", pa.int64()),
+        ("person_id", pa.int64()),
+        ("observation_date", pa.date32()),
+        ("observation_source_value", pa.string()),
+        ("value_as_string", pa.string()),
+        ("value_as_number", pa.float64()),
+        ("unit_source_value", pa.string()),
+        ("value_as_concept_id", pa.int32()),
+    ]
+)
 #: Inhaled oxygen flow and concentration: components of the same day's other measurements.
 INHALED_OXYGEN = (("loinc", "3151-8"), ("loinc", "3150-0"))
 Row = dict[str, Any]

@@ -21,20 +21,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from trialdesk.population.records import OBSERVATION_SCHEMA
+
 __all__ = ["OBSERVATION_SCHEMA", "synth_observations"]
 
-OBSERVATION_SCHEMA = pa.schema(
-    [
-        ("observation_id", pa.int64()),
-        ("person_id", pa.int64()),
-        ("observation_date", pa.date32()),
-        ("observation_source_value", pa.string()),
-        ("value_as_string", pa.string()),
-        ("value_as_number", pa.float64()),
-        ("unit_source_value", pa.string()),
-        ("value_as_concept_id", pa.int32()),
-    ]
-)
 _EPOCH = date(1970, 1, 1).toordinal()
 _STREAM = 0x0B5  # mixed into the seed: this module's own random stream
 _YES, _NO = 4188539, 4188540

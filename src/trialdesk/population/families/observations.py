@@ -36,7 +36,12 @@ from trialdesk.population.families.observations_sql import (
 )
 from trialdesk.population.omop import split_code
 from trialdesk.population.params import FACTOR, LIMIT
-from trialdesk.population.records import ANSWER_CONCEPTS, observation_value, readable_unit
+from trialdesk.population.records import (
+    ANSWER_CONCEPTS,
+    OBSERVATION_SCHEMA,
+    observation_value,
+    readable_unit,
+)
 
 __all__ = ["ObservationFamily"]
 
@@ -100,23 +105,30 @@ class ObservationFamily(LeafFamily):
 
     def tables(self, leaves: list[tuple[int, a.Rule]], setting: Setting) -> dict[str, pa.Table]:
         kinds = {number: _kind(node) for number, node in leaves}
+        extra: dict[str, pa.Table] = {}
+        try:
+            observed = setting.distinct("observation", "observation_source_value")
+        except Exception:  # each engine has its own "no such table" error
+            # The observation table is optional in an OMOP folder (the record reader then
+            # reads none): an empty one with the v5.4 columns stands in for it.
+            observed = []
+            extra["observation"] = OBSERVATION_SCHEMA.empty_table()
         written = sorted(
-            set(setting.distinct("observation", "observation_source_value"))
-            | set(setting.distinct("measurement", "measurement_source_value"))
+            set(observed) | set(setting.distinct("measurement", "measurement_source_value"))
         )
+        values = [] if extra else setting.distinct("observation", "value_as_string")
         needs_units = any(k in ("life", "performance") for k in kinds.values())
+        spellings = [] if extra else setting.distinct("observation", "unit_source_value")
         units = (
-            _readable(
-                setting.distinct("observation", "unit_source_value")
-                + setting.distinct("measurement", "unit_source_value")
-            )
+            _readable(spellings + setting.distinct("measurement", "unit_source_value"))
             if needs_units
             else {}
         )
         return {
+            **extra,
             "td_obs_leaf": _leaf_table(leaves, kinds, setting),
             "td_obs_code": _code_table(leaves, written, setting),
-            "td_obs_value": _value_table(setting.distinct("observation", "value_as_string")),
+            "td_obs_value": _value_table(values),
             "td_obs_wanted": _wanted_table(leaves),
             "td_obs_answer_concept": pa.table(
                 {
