@@ -214,7 +214,10 @@ def _each(items: tuple[Evaluate, ...]) -> Evaluate:
         if not available:
             return combine_all(outcomes)
         result = combine_all(available)
-        result.reasons.extend(r for o in outcomes if o not in available for r in o.reasons)
+        # By identity: an unavailable outcome (UNKNOWN, no data) never equals an available one,
+        # so this is the interpreted engine's ``o not in available`` without deep comparisons.
+        kept = {id(o) for o in available}
+        result.reasons.extend(r for o in outcomes if id(o) not in kept for r in o.reasons)
         return result
 
     return evaluate

@@ -7,6 +7,7 @@ which answer helps eligibility (see ``context.absent``).
 
 from __future__ import annotations
 
+from trialdesk.core.codes import CodeSet
 from trialdesk.core.criteria.ast import (
     AllergyCheck,
     ConditionCheck,
@@ -14,7 +15,7 @@ from trialdesk.core.criteria.ast import (
     ProcedureCheck,
 )
 from trialdesk.core.i18n import Message
-from trialdesk.core.record import ConditionRecord, FuzzyDate, MedicationRecord
+from trialdesk.core.record import Coding, ConditionRecord, FuzzyDate, MedicationRecord
 from trialdesk.core.screening.context import Context, absent
 from trialdesk.core.screening.outcome import Outcome, Truth
 from trialdesk.core.screening.result import Evidence
@@ -44,11 +45,37 @@ def _date(when: FuzzyDate | None) -> str | None:
     return str(when) if when is not None else None
 
 
+def _first_match(codes: CodeSet, codings: tuple[Coding, ...]) -> Coding | None:
+    """``codes.matches(codings)``, remembering per code set which (system, code) pairs match:
+    the same few diagnosis codes recur in every record, and a pattern test (ICD-10 ranges and
+    hierarchies) costs more than a dictionary look-up."""
+    known = _MATCHES.get(id(codes))
+    if known is None or known[0] is not codes:
+        known = _MATCHES[id(codes)] = (codes, {})
+    seen = known[1]
+    for coding in codings:
+        key = (coding.system, coding.code)
+        hit = seen.get(key)
+        if hit is None:
+            if len(seen) > _MAX_REMEMBERED:
+                seen.clear()
+            hit = seen[key] = codes.matches((coding,)) is not None
+        if hit:
+            return coding
+    return None
+
+
+# id(code set) -> (the code set, {(system, code): matches}); the code set is kept alive with
+# its entry, so an id is never reused while its entry exists.
+_MATCHES: dict[int, tuple[CodeSet, dict[tuple[str, str], bool]]] = {}
+_MAX_REMEMBERED = 10_000
+
+
 def evaluate_condition(node: ConditionCheck, ctx: Context, favourable: Truth | None) -> Outcome:
     start = node.window.before(ctx.as_of) if node.window else None
     matches: list[tuple[ConditionRecord, str]] = []
     for condition in ctx.record.conditions:
-        coding = node.codes.matches(condition.codes)
+        coding = _first_match(node.codes, condition.codes)
         if coding is None or condition.verification_status == "refuted":
             continue
         when = condition.onset or condition.recorded

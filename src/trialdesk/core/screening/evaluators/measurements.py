@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import lru_cache
 
 from trialdesk.core.analytes import Analyte
 from trialdesk.core.analytes import convert as convert_analyte
@@ -21,9 +19,9 @@ from trialdesk.core.criteria.ast import LabCheck, NumericTest
 from trialdesk.core.durations import Duration
 from trialdesk.core.i18n import Message
 from trialdesk.core.protocol.model import RecencyWindows
-from trialdesk.core.record import ObservationRecord, Quantity, ReferenceRange, Sex
-from trialdesk.core.reference_intervals import DefaultInterval, default_intervals
+from trialdesk.core.record import ObservationRecord, Quantity
 from trialdesk.core.screening.context import USABLE_OBSERVATION_STATUSES, Context
+from trialdesk.core.screening.evaluators.reference_limits import Limit, reference_limits
 from trialdesk.core.screening.outcome import Outcome, Truth
 from trialdesk.core.screening.result import Evidence
 from trialdesk.core.units import compare
@@ -195,14 +193,6 @@ def _judge(
     return merged
 
 
-@dataclass(frozen=True, slots=True)
-class _Limit:
-    value: Decimal  # in the result's unit
-    described: str
-    source: str
-    confirmed: bool = True
-
-
 def _test(
     node: LabCheck, test: NumericTest, observation: ObservationRecord, value: Quantity, ctx: Context
 ) -> Outcome:
@@ -223,10 +213,10 @@ def _test(
             )
         if value.comparator is None:
             return _absolute(item, observation, value, measured, test, ctx)
-        limit = _Limit(test.number, test.describe(), ctx.threshold_source())
+        limit = Limit(test.number, test.describe(), ctx.threshold_source())
         return _decide(item, observation, value, measured, test, (limit,), ctx)
     try:
-        limits = _reference_limits(item, test, observation, value.unit, ctx)
+        limits = reference_limits(item, test, observation, value.unit, ctx)
     except UnitError:  # a valid unit of the wrong kind (ALT in mmol/L): no limit to compare with
         return Outcome.unknown(
             M("lab.bad_unit", analyte=item.name, unit=value.unit, expected=item.unit),
@@ -244,7 +234,7 @@ def _decide(
     value: Quantity,
     measured: Decimal,
     test: NumericTest,
-    limits: tuple[_Limit, ...],
+    limits: tuple[Limit, ...],
     ctx: Context,
 ) -> Outcome:
     answers = []
@@ -342,115 +332,13 @@ def _holds_with_comparator(
     return answers.pop() if len(answers) == 1 else None
 
 
-def _reference_limits(
-    item: Analyte, test: NumericTest, observation: ObservationRecord, unit: str, ctx: Context
-) -> tuple[_Limit, ...] | Outcome:
-    assert observation.effective is not None
-    on = observation.effective.latest
-    ages = ctx.age_years(on)
-    own = _own_range(
-        test.reference_limit or "ULN", observation.reference_ranges, ages, ctx.record.patient.sex
-    )
-    if own is not None:
-        try:
-            limit = convert_analyte(item, own.value, own.unit, unit)
-        except UnitError:
-            limit = None
-        if limit is not None:
-            described = (
-                f"{test.reference_limit} {own.value} {own.unit} (the result's own reference range)"
-            )
-            return (_Limit(limit, described, "the result's own reference range"),)
-    if ages is None:
-        return Outcome.unknown(
-            M("lab.no_range_no_age", analyte=item.name), M("patient.need_birth_date")
-        )
-    return _default_limits(item, test, unit, ages, ctx)
-
-
-def _default_limits(
-    item: Analyte, test: NumericTest, unit: str, ages: tuple[Decimal, Decimal], ctx: Context
-) -> tuple[_Limit, ...] | Outcome:
-    sexes = (
-        [ctx.record.patient.sex]
-        if ctx.record.patient.sex in (Sex.FEMALE, Sex.MALE)
-        else [Sex.FEMALE, Sex.MALE]
-    )
-    intervals = {
-        interval
-        for age in set(ages)
-        for sex in sexes
-        for interval in default_intervals(item.id, age, sex)
-    }
-    if not intervals:
-        return Outcome.unknown(
-            M("lab.no_range", analyte=item.name, limit=test.reference_limit or "ULN"),
-            M("lab.need_range", analyte=item.name),
-        )
-    ordered = tuple(sorted(intervals, key=lambda i: (i.method, i.sex, i.age_from)))
-    return _limits_of(item, test.reference_limit, unit, ordered)
-
-
-@lru_cache(maxsize=4096)
-def _limits_of(
-    item: Analyte, which: str | None, unit: str, intervals: tuple[DefaultInterval, ...]
-) -> tuple[_Limit, ...]:
-    # Cached per (analyte, ULN or LLN, the result's unit, the age and sex band's intervals):
-    # the same few bands serve every child, so the conversion and the texts are built once.
-    limits = []
-    for interval in intervals:
-        bound = interval.high if which == "ULN" else interval.low
-        value = convert_analyte(item, bound, interval.unit, unit)
-        described = f"{which} {bound} {interval.unit} (default: {interval.describe()})"
-        limits.append(
-            _Limit(
-                value,
-                described,
-                f"default reference interval: {interval.source}",
-                interval.confirmed,
-            )
-        )
-    return tuple(limits)
-
-
-@dataclass(frozen=True, slots=True)
-class _RangeBound:
-    value: Decimal
-    unit: str
-
-
-def _own_range(
-    which: str, ranges: tuple[ReferenceRange, ...], ages: tuple[Decimal, Decimal] | None, sex: Sex
-) -> _RangeBound | None:
-    for reference in ranges:
-        if reference.kind not in (None, "normal"):
-            continue
-        if reference.sex is not None and reference.sex is not sex:
-            continue
-        if ages is not None and not _age_applies(reference, ages):
-            continue
-        if ages is None and (
-            reference.age_low_years is not None or reference.age_high_years is not None
-        ):
-            continue
-        bound = reference.high if which == "ULN" else reference.low
-        if bound is not None:
-            return _RangeBound(bound.value, bound.unit)
-    return None
-
-
-def _age_applies(reference: ReferenceRange, ages: tuple[Decimal, Decimal]) -> bool:
-    low, high = reference.age_low_years, reference.age_high_years
-    return all((low is None or age >= low) and (high is None or age <= high) for age in ages)
-
-
 def _evidence(
     item: Analyte,
     observation: ObservationRecord,
     test: NumericTest | None,
     ctx: Context,
     *,
-    limit: _Limit | None = None,
+    limit: Limit | None = None,
     threshold: Decimal | None = None,
     note: str | None = None,
 ) -> Evidence:
@@ -465,16 +353,16 @@ def _evidence(
     if limit is not None and test is not None and test.reference_limit:
         source = f"{source}; {test.reference_limit}: {limit.source}"
     return Evidence(
-        kind=item.category,
-        description=item.name,
-        resource=str(observation.ref),
-        value=shown,
-        unit=unit,
-        date=str(observation.effective) if observation.effective else None,
-        threshold=threshold_text,
-        threshold_source=source if test is not None else None,
-        source_file=observation.ref.file,
-        note=note,
+        item.category,  # kind
+        item.name,  # description
+        str(observation.ref),  # resource
+        shown,  # value
+        unit,
+        str(observation.effective) if observation.effective else None,  # date
+        threshold_text,  # threshold
+        source if test is not None else None,  # threshold_source
+        observation.ref.file,  # source_file
+        note,
     )
 
 
