@@ -2,6 +2,7 @@
 
     uv run trialdesk synth population --patients 1000000 --seed 1 --out /tmp/h-pop/1000000
     uv run python bench/bench_population_history.py /tmp/h-pop/1000000
+    uv run python bench/bench_population_history.py /tmp/h-pop/1000000 --nct
 
 Screens a protocol of history criteria only (``tests/population/test_family_history.py``'s 14
 criteria, 19 leaves over all three tables; ``--fallback review``) and, as the floor, one
@@ -56,8 +57,36 @@ def _floor(data: Path) -> float:
     return time.perf_counter() - start
 
 
+def _nct_with_and_without_history(data: Path) -> None:
+    """NCT06948994 as shipped, then with the history family taken out (its criteria then fall
+    back to review): the difference is what compiling the history leaves costs."""
+    import trialdesk.population.engine as engine_module
+    import trialdesk.population.families as families
+    import trialdesk.population.sql as sql_module
+
+    protocol = load_protocol("NCT06948994")
+    every = families.FAMILIES
+    for label, chosen in (
+        ("with history", every),
+        ("without history", tuple(f for f in every if f.name != "history")),
+    ):
+        # Bench-only switch: the modules that read the family list at call time.
+        families.FAMILIES = sql_module.FAMILIES = engine_module.FAMILIES = chosen
+        engine = engine_for("duckdb", threads=2)
+        start = time.perf_counter()
+        result = engine.screen(protocol, data, AS_OF, fallback="review")
+        wall = time.perf_counter() - start
+        engine.close()
+        compiled = sum(1 for _c, _k, by in result.criteria if by.startswith("sql:"))
+        print(f"NCT06948994 {label}: {wall:.2f} s, {compiled} criteria in SQL")
+    families.FAMILIES = sql_module.FAMILIES = engine_module.FAMILIES = every
+
+
 def main() -> None:
     data = Path(sys.argv[1])
+    if "--nct" in sys.argv:
+        _nct_with_and_without_history(data)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         protocol = load_protocol(_protocol(Path(tmp)))
     steps: list[tuple[str, float]] = []
