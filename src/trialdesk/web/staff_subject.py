@@ -2,9 +2,10 @@
 consent, enroll.
 
 The page shows the subject's status and sex (with any open query where a screened record
-contradicts the recorded sex or birth date), the family's application (contact and pre-screen), every
-screening with the latest one criterion by criterion (status, reason, evidence with its
-threshold and source, what is missing), the consent on file and what blocks enrollment.
+contradicts the recorded sex or birth date), the family's application (contact and
+pre-screen), every screening with the latest one criterion by criterion (status, reason,
+evidence with its threshold and source, what is missing), the consent on file and what blocks
+enrollment.
 Signatures (eligibility, consent) re-ask the signer's password: the service's e-signature.
 """
 
