@@ -35,7 +35,7 @@ from trialdesk.population.families.observations_sql import (
     OBS_SCALE,
 )
 from trialdesk.population.omop import split_code
-from trialdesk.population.params import FACTOR, LIMIT
+from trialdesk.population.params import FACTOR
 from trialdesk.population.records import (
     ANSWER_CONCEPTS,
     OBSERVATION_SCHEMA,
@@ -45,9 +45,14 @@ from trialdesk.population.records import (
 
 __all__ = ["ObservationFamily"]
 
-#: Beyond this (in the row's unit) a value is compared by its sign alone, so that the product
-#: with a factor never overflows an engine's decimal type.
+# value (6 decimals, |value| < 10**9, else compared by its sign alone) × mantissa
+# (DECIMAL(13, 0)) is exact in DECIMAL(38, 12), and compares exactly with DECIMAL(38, 12) edges.
+_MANTISSA = pa.decimal128(13, 0)
+_MANTISSA_LIMIT = Decimal(10) ** 13
 _HUGE = Decimal(10) ** 9
+_EDGE = pa.decimal128(38, 12)
+_EDGE_SCALE = -12
+_EDGE_LIMIT = Decimal(10) ** 26
 _MISSING = {
     "status": ("'U'", "'status.missing'", "TRUE"),
     "finding": ("'U'", "'status.missing'", "TRUE"),
@@ -124,6 +129,7 @@ class ObservationFamily(LeafFamily):
             if needs_units
             else {}
         )
+        factors = _factors(leaves, sorted(set(units.values())))
         return {
             **extra,
             "td_obs_leaf": _leaf_table(leaves, kinds, setting),
@@ -142,8 +148,8 @@ class ObservationFamily(LeafFamily):
                     "unit": pa.array(list(units.values()), pa.string()),
                 }
             ),
-            "td_obs_factor": _factor_table(leaves, sorted(set(units.values()))),
-            "td_obs_edge": _edge_table(leaves),
+            "td_obs_factor": _factor_table(factors),
+            "td_obs_edge": _edge_table(leaves, factors),
         }
 
 
@@ -286,28 +292,28 @@ def _readable(spellings: list[str]) -> dict[str, str]:
     return out
 
 
-def _factor_table(leaves: list[tuple[int, a.Rule]], units: list[str]) -> pa.Table:
-    """Row unit → months for life expectancy (no row: unreadable); 1 for performance scores."""
-    leaf, unit, factor = [], [], []
+def _factors(leaves: list[tuple[int, a.Rule]], units: list[str]) -> list[tuple[int, str, Decimal]]:
+    """(leaf, unit, factor): row unit → months for life expectancy, 1 for performance scores
+    (read as recorded, whatever the unit); a unit without a row is unreadable."""
+    out = []
     for number, node in leaves:
         for written in units:
             if isinstance(node, a.PerformanceCheck):
-                value = Decimal(1)  # the score is read as recorded, whatever its unit
+                out.append((number, written, Decimal(1)))
             elif isinstance(node, a.LifeExpectancyCheck):
                 try:
-                    value = conversion_factor(written, "mo")
+                    out.append((number, written, conversion_factor(written, "mo")))
                 except TrialDeskError:
                     continue
-            else:
-                continue
-            leaf.append(number)
-            unit.append(written)
-            factor.append(value)
+    return out
+
+
+def _factor_table(factors: list[tuple[int, str, Decimal]]) -> pa.Table:
     return pa.table(
         {
-            "leaf": pa.array(leaf, pa.int32()),
-            "unit": pa.array(unit, pa.string()),
-            "factor": pa.array(factor, FACTOR),
+            "leaf": pa.array([leaf for leaf, _, _ in factors], pa.int32()),
+            "unit": pa.array([unit for _, unit, _ in factors], pa.string()),
+            "factor": pa.array([factor for _, _, factor in factors], FACTOR),
         }
     )
 
@@ -326,18 +332,51 @@ def _edges(number: Decimal) -> tuple[Decimal, Decimal, bool, bool]:
     return low, high, round_significant(low) == target, round_significant(high) == target
 
 
-def _edge_table(leaves: list[tuple[int, a.Rule]]) -> pa.Table:
+def _edge_table(
+    leaves: list[tuple[int, a.Rule]], factors: list[tuple[int, str, Decimal]]
+) -> pa.Table:
+    """Per test and unit: the factor as an integer mantissa, and the edges scaled to match.
+
+    ``value × factor`` compared with an edge is ``value × mantissa`` compared with
+    ``edge × 10**exponent``: both sides exact in every engine's decimal types (Spark would
+    round a product of two wide decimals).
+    """
     rows: dict[str, list[object]] = {
-        k: [] for k in ("leaf", "test_idx", "op", "lo", "hi", "lo_in", "hi_in", "huge")
+        k: []
+        for k in (
+            "leaf",
+            "test_idx",
+            "unit",
+            "op",
+            "mantissa",
+            "lo",
+            "hi",
+            "lo_in",
+            "hi_in",
+            "huge",
+        )
     }
-    for number, node in leaves:
-        if not isinstance(node, (a.LifeExpectancyCheck, a.PerformanceCheck)):
-            continue
-        for index, test in enumerate(node.tests):
+    tests = {
+        number: node.tests
+        for number, node in leaves
+        if isinstance(node, (a.LifeExpectancyCheck, a.PerformanceCheck))
+    }
+    for number, unit, factor in factors:
+        sign, digits, exponent = factor.normalize().as_tuple()
+        assert isinstance(exponent, int)
+        assert sign == 0
+        mantissa = Decimal(int("".join(map(str, digits))))
+        shift = -exponent  # factor = mantissa × 10**-shift
+        for index, test in enumerate(tests[number]):
             low, high, low_in, high_in = _edges(test.number)
+            low, high = low.scaleb(shift), high.scaleb(shift)
+            if not all(_fits(x) for x in (low, high)) or mantissa >= _MANTISSA_LIMIT:
+                continue  # beyond the exact types (not met in practice): the unit is unreadable
             rows["leaf"].append(number)
             rows["test_idx"].append(index)
+            rows["unit"].append(unit)
             rows["op"].append(test.op)
+            rows["mantissa"].append(mantissa)
             rows["lo"].append(low)
             rows["hi"].append(high)
             rows["lo_in"].append(low_in)
@@ -347,12 +386,19 @@ def _edge_table(leaves: list[tuple[int, a.Rule]]) -> pa.Table:
         [
             ("leaf", pa.int32()),
             ("test_idx", pa.int32()),
+            ("unit", pa.string()),
             ("op", pa.string()),
-            ("lo", LIMIT),
-            ("hi", LIMIT),
+            ("mantissa", _MANTISSA),
+            ("lo", _EDGE),
+            ("hi", _EDGE),
             ("lo_in", pa.bool_()),
             ("hi_in", pa.bool_()),
-            ("huge", LIMIT),
+            ("huge", _MANTISSA),
         ]
     )
     return pa.table(rows, schema=schema)
+
+
+def _fits(value: Decimal) -> bool:
+    exponent = value.normalize().as_tuple().exponent
+    return isinstance(exponent, int) and exponent >= _EDGE_SCALE and abs(value) < _EDGE_LIMIT

@@ -54,14 +54,14 @@ SELECT x.leaf, x.person_id, x.d, x.token, x.answer, x.qual, x.q, x.unit FROM (
 ) x WHERE x.k = 1
 """
 
-_PRODUCT = "(k.q * f.factor)"
+# Cast so that every engine keeps all 12 decimals (Spark narrows a wide product's scale).
+_PRODUCT = "CAST(CAST(k.q AS DECIMAL(38, 12)) * e.mantissa AS DECIMAL(38, 12))"
 # Every test of a numeric leaf against the picked value (a row only for a readable quantity
 # in a convertible unit): the sign after rounding to 12 significant digits, from the edges.
 OBS_MEASURE = """
 SELECT k.leaf, k.person_id, BOOL_AND(o.answer) AS holds
 FROM td_obs_pick k
-JOIN td_obs_factor f ON f.leaf = k.leaf AND f.unit = k.unit
-JOIN td_obs_edge e ON e.leaf = k.leaf
+JOIN td_obs_edge e ON e.leaf = k.leaf AND e.unit = k.unit
 JOIN td_op o ON o.op = e.op AND o.sign = CASE
   WHEN k.q >= e.huge THEN 1 WHEN k.q <= -e.huge THEN -1
   WHEN X < e.lo OR (X = e.lo AND NOT e.lo_in) THEN -1
