@@ -16,6 +16,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import pytest
 import yaml
 
@@ -88,7 +89,7 @@ SPARK_CRITERIA = frozenset(
 
 
 @pytest.fixture(scope="module")
-def history_protocol(tmp_path_factory: pytest.TempPathFactory) -> Protocol:
+def history_protocol_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data = yaml.safe_load((bundled_protocol_dir() / "NCT06948994.yaml").read_text("utf-8"))
     data["criteria"] = [
         {"id": cid, "kind": kind, "text": f"History test {cid}", "rule": rule}
@@ -96,7 +97,12 @@ def history_protocol(tmp_path_factory: pytest.TempPathFactory) -> Protocol:
     ]
     path = tmp_path_factory.mktemp("history") / "history.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False), "utf-8")
-    return load_protocol(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def history_protocol(history_protocol_file: Path) -> Protocol:
+    return load_protocol(history_protocol_file)
 
 
 @pytest.fixture(scope="module")
@@ -267,3 +273,87 @@ def test_history_synth_is_deterministic_with_every_kind_of_row() -> None:
     assert drugs.num_rows > 300
     assert 0 < ended < drugs.num_rows
     assert tables["procedure_occurrence"].num_rows > 300
+
+
+def test_cli_screens_history_criteria_in_sql(
+    history_protocol_file: Path, population_dir: Path, tmp_path: Path
+) -> None:
+    """End to end: a protocol file with history criteria, through ``trialdesk population
+    screen``; with ``--fallback review`` a criterion left to Python would read
+    ``population.not_compiled``."""
+    from typer.testing import CliRunner
+
+    from trialdesk.cli.app import app
+
+    out = tmp_path / "results.parquet"
+    args = ["population", "screen", "--trial", str(history_protocol_file)]
+    args += ["--as-of", "2026-06-01", "--data", str(population_dir), "--engine", "duckdb"]
+    ran = CliRunner().invoke(app, [*args, "--fallback", "review", "--out", str(out)])
+    assert ran.exit_code == 0, ran.output
+    assert "exc-transplant" in ran.output
+    rows = pq.read_table(out).to_pandas()
+    assert len(rows) == 1200 * len(CRITERIA)
+    assert "population.not_compiled" not in set(rows["reason"])
+    assert {"condition.found", "procedure.found", "medication.found", "allergy.none"} <= set(
+        rows["reason"]
+    )
+
+
+def test_source_values_match_as_the_core_reads_codes(history_protocol: Protocol) -> None:
+    """The (leaf, source value) rows: ICD-10 upper-cased, hierarchical and by range; a bare code
+    in the table's default system; the system's spelling folded; ATC prefixes case-sensitive."""
+    from trialdesk.population.families.base import Setting
+    from trialdesk.population.families.history import _code_table
+
+    values = {
+        "condition_occurrence": [
+            "icd10:j18.9",  # pneumonia, lower case: infection and pulmonary infection
+            "ICD10:A08.4",  # viral intestinal infection: infection
+            "91302008",  # bare: SNOMED CT sepsis, an infection
+            " icd10:B20 ",  # spaces around: HIV
+            "icd10:Z94.84",  # stem-cell transplant status: under Z94.8 (HSCT), not solid organ
+            "icd10:Z94.9",  # transplanted organ, unspecified: neither
+            "rxnorm:161",  # wrong table's system: nothing
+        ],
+        "procedure_occurrence": ["SNOMED:234336002", "snomed:709115004", "70536003"],
+        "drug_exposure": ["atc:J01EE01", "atc:j01ee01", "atc:L01XX19", "rxnorm:161", "161"],
+    }
+    column_of = {
+        "condition_occurrence": "condition_source_value",
+        "procedure_occurrence": "procedure_source_value",
+        "drug_exposure": "drug_source_value",
+    }
+
+    def distinct(table: str, column: str) -> list[str]:
+        assert column == column_of[table]
+        return values[table]
+
+    compiler = RuleCompiler()
+    for criterion in history_protocol.criteria:
+        compiler.criterion(criterion.id, criterion.rule)
+    leaves = leaves_by_family(compiler.out)["history"]
+    setting = Setting(date(2026, 6, 1), history_protocol.model.recency_windows, distinct)
+    rows = _code_table(leaves, setting).to_pylist()
+    titles = {leaf: node.codes.title for leaf, node in leaves if getattr(node, "codes", None)}
+    matched: dict[tuple[str, str], set[str]] = {}
+    for row in rows:
+        matched.setdefault((row["kind"], row["source_value"]), set()).add(titles[row["leaf"]])
+    infection, pulmonary, hiv = "Infections", "Pulmonary infections", "HIV infection"
+    hsct = "Haematopoietic stem-cell transplant of unspecified or allogeneic type"
+    solid = "Solid organ transplantation (procedure or status)"
+    drugs = "Systemic anti-infective and immunosuppressive medicines"
+    condition = {v: matched.get(("condition", v), set()) for v in values["condition_occurrence"]}
+    assert condition["icd10:j18.9"] == {infection, pulmonary}
+    assert condition["ICD10:A08.4"] == {infection}
+    assert condition["91302008"] == {infection}
+    assert condition[" icd10:B20 "] == {hiv, infection}  # B20 is also in A00-B99
+    assert hsct in condition["icd10:Z94.84"]
+    assert solid not in condition["icd10:Z94.84"]
+    assert condition["icd10:Z94.9"] == set()
+    assert condition["rxnorm:161"] == set()
+    procedure = {v: matched.get(("procedure", v), set()) for v in values["procedure_occurrence"]}
+    assert procedure == {"SNOMED:234336002": {hsct}, "snomed:709115004": set(), "70536003": {solid}}
+    medication = {v: matched.get(("medication", v), set()) for v in values["drug_exposure"]}
+    assert drugs in medication["atc:J01EE01"]
+    assert medication["atc:j01ee01"] == set()  # ATC codes are case-sensitive in the core
+    assert medication["rxnorm:161"] == medication["161"] != set()  # bare drug codes: RxNorm
