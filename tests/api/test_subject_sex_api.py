@@ -25,7 +25,7 @@ def _screen(team: Clients, sid: str, bundle: dict[str, object]) -> dict[str, obj
     return body
 
 
-def test_staff_record_and_edit_the_sex(team: Clients) -> None:
+def test_staff_record_and_edit_the_sex_and_a_bad_value_is_a_422(team: Clients) -> None:
     client, C = team.client, team.as_("coordinator")
     created = client.post(f"{API}/subjects", json={"sex": "female"}, headers=C)
     assert created.status_code == 201, created.text
@@ -61,9 +61,7 @@ def test_staff_record_and_edit_the_sex(team: Clients) -> None:
     assert json.loads(typed["old_value"])["sex"] == "female"
     assert json.loads(typed["new_value"])["sex"] == "male"
 
-
-def test_a_sex_outside_administrative_gender_is_a_422_naming_the_field(team: Clients) -> None:
-    client, C = team.client, team.as_("coordinator")
+    # Anything but administrative gender: a 422 naming the field and the allowed values.
     refused = client.post(f"{API}/subjects", json={"sex": "F"}, headers=C)
     assert refused.status_code == 422
     [problem] = refused.json()["problems"]
@@ -98,12 +96,14 @@ def test_screening_fills_a_sex_not_recorded_and_audits_it(team: Clients) -> None
     assert json.loads(filled["old_value"])["sex"] is None
     assert json.loads(filled["new_value"])["sex"] == "female"
 
-
-def test_a_record_without_gender_leaves_the_sex_unrecorded(team: Clients) -> None:
-    client, C = team.client, team.as_("coordinator")
-    sid = client.post(f"{API}/subjects", json={}, headers=C).json()["id"]
-    _screen(team, sid, eligible_maintenance(sex="unknown").bundle())
-    assert client.get(f"{API}/subjects/{sid}", headers=C).json()["sex"] is None
+    # A record without a gender (read as "unknown") fills nothing.
+    blank = client.post(f"{API}/subjects", json={}, headers=C).json()["id"]
+    _screen(team, blank, eligible_maintenance(sex="unknown").bundle())
+    assert client.get(f"{API}/subjects/{blank}", headers=C).json()["sex"] is None
+    # "unknown" entered by staff says nothing a record could contradict: the record completes it.
+    unknown = client.post(f"{API}/subjects", json={"sex": "unknown"}, headers=C).json()["id"]
+    assert _screen(team, unknown, eligible_maintenance(sex="male").bundle())["queries"] == []
+    assert client.get(f"{API}/subjects/{unknown}", headers=C).json()["sex"] == "male"
 
 
 def test_a_conflicting_record_does_not_overwrite_and_opens_a_query(team: Clients) -> None:
@@ -130,11 +130,3 @@ def test_a_conflicting_record_does_not_overwrite_and_opens_a_query(team: Clients
     # A second screening of the same record asks again: each screening carries its own query.
     again = _screen(team, sid, eligible_maintenance(sex="female").bundle())
     assert len(again["queries"]) == 2  # type: ignore[arg-type]
-
-
-def test_staff_unknown_is_completed_by_the_record(team: Clients) -> None:
-    client, C = team.client, team.as_("coordinator")
-    sid = client.post(f"{API}/subjects", json={"sex": "unknown"}, headers=C).json()["id"]
-    screened = _screen(team, sid, eligible_maintenance(sex="male").bundle())
-    assert screened["queries"] == []
-    assert client.get(f"{API}/subjects/{sid}", headers=C).json()["sex"] == "male"
