@@ -357,3 +357,30 @@ def test_source_values_match_as_the_core_reads_codes(history_protocol: Protocol)
     assert drugs in medication["atc:J01EE01"]
     assert medication["atc:j01ee01"] == set()  # ATC codes are case-sensitive in the core
     assert medication["rxnorm:161"] == medication["161"] != set()  # bare drug codes: RxNorm
+
+
+@pytest.mark.slow
+def test_the_nct_population_reaches_the_history_branches_of_its_criteria(
+    reference: PopulationResult,
+) -> None:
+    """NCT06948994's history parts, in the 1,200-person differential population: each outcome
+    the history leaves decide has at least five people behind it."""
+    counts = reference.rows.groupby(["criterion_id", "status", "reason"], observed=True).size()
+    for key in (
+        ("inc-diagnosis", "pass", "condition.found"),
+        ("inc-diagnosis", "unknown", "condition.not_recorded"),
+        ("inc-cardiac", "review", "condition.found"),
+        ("inc-lung-kidney-spo2", "fail", "condition.found"),
+        ("inc-lung-kidney-spo2", "review", "condition.found"),
+        ("exc-infection-immunosuppression", "pass", "condition.none"),
+        ("exc-infection-immunosuppression", "review", "condition.found"),
+        ("exc-infection-immunosuppression", "review", "medication.found"),
+        ("exc-organ-transplant", "pass", "procedure.none"),
+        ("exc-organ-transplant", "fail", "condition.found"),
+        ("exc-organ-transplant", "fail", "procedure.found"),
+        ("exc-organ-transplant", "review", "condition.found"),
+        ("exc-organ-transplant", "review", "procedure.found"),
+        ("exc-hiv", "pass", "condition.none"),
+        ("exc-hiv", "fail", "condition.found"),
+    ):
+        assert counts.get(key, 0) >= 5, key
