@@ -53,7 +53,7 @@ def _one(engine: str, size: int, folder: Path) -> None:
     result = runner.screen(protocol, folder, AS_OF, fallback="review")
     wall = time.perf_counter() - start
     runner.close()
-    people = result.rows["person_id"].nunique()
+    people = result.people
     minimum = _minimum(folder) if engine == "duckdb" else float("nan")
     print(f"{engine}\t{size}\t{people}\t{wall:.2f}\t{_peak_mib():.0f}\t{minimum:.2f}", flush=True)
 

@@ -128,4 +128,4 @@ def _summary(result: PopulationResult, out: Path) -> None:
     for cid, remaining in result.funnel():
         funnel.add_row(cid, by[cid][0], by[cid][1], str(remaining))
     console.print(funnel)
-    console.print(f"Wrote {len(result.rows)} rows to {out}")
+    console.print(f"Wrote {result.row_count} rows to {out}")

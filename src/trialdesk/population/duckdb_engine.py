@@ -8,9 +8,15 @@ import duckdb
 import pyarrow as pa
 
 from trialdesk.population.engine import PopulationEngine
+from trialdesk.population.families import FAMILIES
 from trialdesk.population.sql import REUSED_STEPS
 
 __all__ = ["DuckDBEngine"]
+
+#: Steps a family asks to run with its joins in the written order (``written_order``).
+WRITTEN_ORDER: frozenset[str] = frozenset().union(
+    *(getattr(f, "written_order", frozenset()) for f in FAMILIES)
+)
 
 
 class DuckDBEngine(PopulationEngine):
@@ -40,7 +46,14 @@ class DuckDBEngine(PopulationEngine):
 
     def create(self, name: str, duckdb_sql: str) -> None:
         kind = "TEMP TABLE" if name in REUSED_STEPS else "TEMP VIEW"
-        self._db.execute(f"CREATE OR REPLACE {kind} {name} AS {duckdb_sql}")
+        if name not in WRITTEN_ORDER or kind == "TEMP VIEW":
+            self._db.execute(f"CREATE OR REPLACE {kind} {name} AS {duckdb_sql}")
+            return
+        self._db.execute("SET disabled_optimizers = 'join_order'")
+        try:
+            self._db.execute(f"CREATE OR REPLACE {kind} {name} AS {duckdb_sql}")
+        finally:
+            self._db.execute("RESET disabled_optimizers")
 
     def fetch(self, duckdb_sql: str) -> pa.Table:
         return self._db.sql(duckdb_sql).to_arrow_table()

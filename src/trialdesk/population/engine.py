@@ -103,10 +103,19 @@ class PopulationEngine(ABC):
             sql_rows = self.fetch(plan.statements[-1][1])
         persons = self.fetch("SELECT person_id FROM person")
         fallback_rows = None
+        review_ids: list[str] = []
         if plan.fallback_ids:
             say(f"{len(plan.fallback_ids)} criteria by {fallback} fallback")
-            fallback_rows = fallback_results(protocol, paths, as_of, plan.fallback_ids, fallback)
-        return assemble(protocol, plan, persons, sql_rows, fallback_rows, self.name)
+            if fallback == "review":
+                review_ids = plan.fallback_ids  # the same for everyone: no rows to build
+            else:
+                fallback_rows = fallback_results(
+                    protocol, paths, as_of, plan.fallback_ids, fallback
+                )
+        say("assembling the results")
+        return assemble(
+            protocol, plan, persons, sql_rows, fallback_rows, self.name, review_ids=review_ids
+        )
 
     # -- what an adapter provides ---------------------------------------------------------
     @abstractmethod

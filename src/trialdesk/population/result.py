@@ -1,69 +1,165 @@
-"""The result of a population screening: one row per person and criterion, verdicts, funnel."""
+"""The result of a population screening: a status and reason per person and criterion, verdicts,
+funnel.
+
+Held as two small-integer matrices (people × criteria, in protocol order): status codes and
+reason codes, with the persons' ids sorted. Millions of people take a few bytes per cell; the
+long form (one row per person and criterion, what results.parquet holds) is built in Arrow with
+dictionary-encoded columns only when asked for (:meth:`PopulationResult.table`, ``rows``).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from trialdesk.core.protocol.protocol import Protocol
 from trialdesk.core.screening.result import Status, Verdict, verdict_of
+from trialdesk.errors import InputError, TrialDeskError
+from trialdesk.population.fallback import NOT_COMPILED
 
 if TYPE_CHECKING:
     from trialdesk.population.engine import Plan
 
-__all__ = ["PopulationResult", "assemble"]
+__all__ = ["COLUMNS", "STATUS_CODES", "PopulationResult", "assemble"]
 
-_SEVERITY = {"fail": 3, "unknown": 2, "review": 1}
-_VERDICT_BY_SEVERITY = {
-    3: str(Verdict.INELIGIBLE),
-    2: str(Verdict.INCOMPLETE),
-    1: str(Verdict.NEEDS_REVIEW),
-    0: str(Verdict.ELIGIBLE),
-}
+#: The columns of results.parquet (docs/population.md), in order.
+COLUMNS = ("person_id", "criterion_id", "kind", "status", "reason", "evaluated_by", "verdict")
+#: Status code (what the SQL returns, see ``sql.status_code``) → status.
+STATUS_CODES = tuple(str(s) for s in (Status.PASS, Status.FAIL, Status.UNKNOWN, Status.REVIEW))
+STATUS_CODES += (str(Status.NOT_APPLICABLE),)
+_REVIEW = STATUS_CODES.index(str(Status.REVIEW))
+_FAIL = STATUS_CODES.index(str(Status.FAIL))
+#: Severity of each status code: the verdict is the most severe status of a person.
+_SEVERITY = np.array([0, 3, 2, 1, 0], dtype=np.int8)
+_VERDICTS = (
+    str(Verdict.ELIGIBLE),
+    str(Verdict.NEEDS_REVIEW),
+    str(Verdict.INCOMPLETE),
+    str(Verdict.INELIGIBLE),
+)
+
+IntArray = npt.NDArray[np.integer]
 
 
 @dataclass
 class PopulationResult:
-    """``rows``: person_id, criterion_id, kind, status, reason, evaluated_by, verdict."""
+    """``status``/``reason``: people × criteria codes into ``STATUS_CODES``/``reasons``."""
 
     trial: str
     as_of: str
     engine: str
-    criteria: list[tuple[str, str, str]]  # (id, kind, evaluated_by)
-    rows: pd.DataFrame
+    criteria: list[tuple[str, str, str]]  # (id, kind, evaluated_by), protocol order
+    person_ids: npt.NDArray[np.int64]  # sorted
+    status: npt.NDArray[np.int8]
+    reason: npt.NDArray[np.int32]
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def people(self) -> int:
+        return len(self.person_ids)
+
+    @property
+    def row_count(self) -> int:
+        return int(self.status.size)
+
+    @cached_property
+    def _verdict_codes(self) -> npt.NDArray[np.int8]:
+        if not self.status.shape[1]:
+            return np.zeros(self.people, dtype=np.int8)
+        worst: npt.NDArray[np.int8] = _SEVERITY[self.status].max(axis=1)
+        return worst
 
     def verdicts(self) -> pd.Series:
-        return self.rows.groupby("person_id")["verdict"].first()
+        """Verdict per person, indexed by person_id."""
+        labels = np.array(_VERDICTS, dtype=object)[self._verdict_codes]
+        return pd.Series(labels, index=pd.Index(self.person_ids, name="person_id"), name="verdict")
 
     def verdict_counts(self) -> dict[str, int]:
-        counts = self.verdicts().value_counts()
-        return {str(v): int(counts.get(str(v), 0)) for v in Verdict}
+        counts = np.bincount(self._verdict_codes, minlength=len(_VERDICTS))
+        by_name = dict(zip(_VERDICTS, counts.tolist(), strict=True))
+        return {str(v): int(by_name[str(v)]) for v in Verdict}
 
     def funnel(self) -> list[tuple[str, int]]:
         """People not yet failed after each criterion, in protocol order."""
-        failed = self.rows.assign(f=self.rows["status"] == "fail").pivot(
-            index="person_id", columns="criterion_id", values="f"
+        if not self.people:
+            return [(cid, 0) for cid, _kind, _by in self.criteria]
+        remaining = np.logical_and.accumulate(self.status != _FAIL, axis=1).sum(axis=0)
+        return [(c[0], int(n)) for c, n in zip(self.criteria, remaining.tolist(), strict=True)]
+
+    def table(self) -> pa.Table:
+        """One row per person and criterion (person order, then protocol order)."""
+        people, width = self.status.shape
+        ids = [c[0] for c in self.criteria]
+        kinds = sorted({c[1] for c in self.criteria})
+        bys = sorted({c[2] for c in self.criteria})
+        per_criterion = np.tile(np.arange(width, dtype=np.int32), people)
+        kind_of = np.array([kinds.index(c[1]) for c in self.criteria], dtype=np.int32)
+        by_of = np.array([bys.index(c[2]) for c in self.criteria], dtype=np.int32)
+        verdicts = np.repeat(self._verdict_codes.astype(np.int32), width)
+
+        def encoded(indices: IntArray, values: list[str] | tuple[str, ...]) -> pa.Array:
+            return pa.DictionaryArray.from_arrays(
+                pa.array(indices, pa.int32()), pa.array(list(values), pa.string())
+            )
+
+        return pa.table(
+            {
+                "person_id": pa.array(np.repeat(self.person_ids, width), pa.int64()),
+                "criterion_id": encoded(per_criterion, ids),
+                "kind": encoded(kind_of[per_criterion], kinds),
+                "status": encoded(self.status.ravel().astype(np.int32), STATUS_CODES),
+                "reason": encoded(self.reason.ravel(), self.reasons),
+                "evaluated_by": encoded(by_of[per_criterion], bys),
+                "verdict": encoded(verdicts, _VERDICTS),
+            }
         )
-        remaining = pd.Series(True, index=failed.index)
-        out = []
-        for cid, _kind, _by in self.criteria:
-            remaining &= ~failed[cid].astype(bool)
-            out.append((cid, int(remaining.sum())))
-        return out
+
+    @cached_property
+    def rows(self) -> pd.DataFrame:
+        """The long table as pandas (categorical columns); for tests and small populations."""
+        frame = self.table().to_pandas()
+        ids = [c[0] for c in self.criteria]
+        frame["criterion_id"] = frame["criterion_id"].cat.set_categories(ids, ordered=True)
+        return frame
 
     def write(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        table = pa.Table.from_pandas(self.rows, preserve_index=False)
+        table = self.table()
         meta = {b"trialdesk.trial": self.trial.encode(), b"trialdesk.as_of": self.as_of.encode()}
-        pq.write_table(
-            table.replace_schema_metadata({**(table.schema.metadata or {}), **meta}), path
-        )
+        pq.write_table(table.replace_schema_metadata(meta), path)
+
+
+class _Reasons:
+    """Reason texts → codes, shared by every criterion column."""
+
+    def __init__(self) -> None:
+        self.values: list[str] = []
+        self._code: dict[str, int] = {}
+
+    def code(self, text: str) -> int:
+        if text not in self._code:
+            self._code[text] = len(self.values)
+            self.values.append(text)
+        return self._code[text]
+
+    def encode(self, column: pa.ChunkedArray | pa.Array) -> npt.NDArray[np.int32]:
+        encoded = pc.dictionary_encode(pc.fill_null(column.cast(pa.string()), ""))
+        if isinstance(encoded, pa.ChunkedArray):
+            encoded = encoded.combine_chunks() if encoded.num_chunks else pa.array([], pa.string())
+            if not isinstance(encoded, pa.DictionaryArray):
+                return np.zeros(0, dtype=np.int32)
+        local = np.array([self.code(str(t)) for t in encoded.dictionary.to_pylist()], np.int32)
+        indices = encoded.indices.to_numpy(zero_copy_only=False)
+        return local[indices] if len(local) else np.zeros(len(indices), dtype=np.int32)
 
 
 def assemble(
@@ -73,46 +169,73 @@ def assemble(
     sql_rows: pa.Table | None,
     fallback_rows: pa.Table | None,
     engine: str,
+    *,
+    review_ids: list[str] | tuple[str, ...] = (),
 ) -> PopulationResult:
-    parts = []
-    if sql_rows is not None:
-        frame = sql_rows.to_pandas()
-        index = frame.pop("criterion_index").to_numpy().astype(np.int64)
-        frame["criterion_id"] = np.array(plan.compiled_ids, dtype=object)[index]
-        frame["evaluated_by"] = f"sql:{engine}"
-        parts.append(frame)
-    if fallback_rows is not None:
-        frame = fallback_rows.to_pandas()
-        untranslated = (frame["reason"] == "population.not_compiled").any()
-        frame["evaluated_by"] = "not_compiled" if untranslated else "python"
-        parts.append(frame)
-    columns = ["person_id", "criterion_id", "status", "reason", "evaluated_by"]
-    rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
-    rows["person_id"] = rows["person_id"].astype("int64")
+    """Put together the SQL result (one row per person: ``person_id``, ``s<i>`` status code and
+    ``r<i>`` reason of the i-th compiled criterion), the Python fallback's long rows (person_id,
+    criterion_id, status, reason) and the criteria sent to review without evaluation."""
     ids = [c.id for c in protocol.criteria]
-    kinds = {c.id: c.kind for c in protocol.criteria}
-    rows["criterion_id"] = pd.Categorical(rows["criterion_id"], categories=ids, ordered=True)
-    rows["kind"] = rows["criterion_id"].map(kinds).astype("category")
-    for column in ("status", "reason", "evaluated_by"):
-        rows[column] = rows[column].astype("category")
-    severity = rows["status"].map(_SEVERITY).astype("float").fillna(0).astype("int8")
-    worst = severity.groupby(rows["person_id"].to_numpy()).transform("max")
-    rows["verdict"] = pd.Categorical.from_codes(
-        3 - worst.to_numpy(), categories=[_VERDICT_BY_SEVERITY[s] for s in (3, 2, 1, 0)]
-    )
-    rows = rows.sort_values(["person_id", "criterion_id"], kind="stable").reset_index(drop=True)
-    by = dict.fromkeys(plan.compiled_ids, f"sql:{engine}")
-    if fallback_rows is not None and plan.fallback_ids:
-        how = str(parts[-1]["evaluated_by"].iloc[0]) if len(parts[-1]) else "python"
-        by.update(dict.fromkeys(plan.fallback_ids, how))
+    column_of = {cid: i for i, cid in enumerate(ids)}
+    listed = persons.column("person_id").to_numpy().astype(np.int64)
+    person_ids = np.unique(listed)
+    people = len(person_ids)
+    if people != len(listed):
+        raise InputError(
+            "the person table lists some person_id more than once",
+            file="person",
+            where="person_id",
+            expected="one row per person (the OMOP primary key)",
+            got=f"{len(listed)} rows for {people} persons",
+        )
+    status = np.full((people, len(ids)), len(STATUS_CODES) - 1, dtype=np.int8)
+    reason = np.zeros((people, len(ids)), dtype=np.int32)
+    reasons = _Reasons()
+    reasons.code("")
+    by: dict[str, str] = {}
+    if sql_rows is not None and plan.compiled_ids:
+        if sql_rows.num_rows != people:  # a family gave two rows for one leaf and person
+            raise TrialDeskError(
+                "the compiled screening returned a number of rows unlike the person count",
+                where="population SQL result",
+                expected=f"{people} rows, one per person",
+                got=str(sql_rows.num_rows),
+            )
+        at = np.searchsorted(person_ids, sql_rows.column("person_id").to_numpy().astype(np.int64))
+        for index, cid in enumerate(plan.compiled_ids):
+            codes = sql_rows.column(f"s{index}").to_numpy(zero_copy_only=False)
+            status[at, column_of[cid]] = codes.astype(np.int8)
+            reason[at, column_of[cid]] = reasons.encode(sql_rows.column(f"r{index}"))
+            by[cid] = f"sql:{engine}"
+    if fallback_rows is not None and fallback_rows.num_rows:
+        at = np.searchsorted(person_ids, fallback_rows.column("person_id").to_numpy())
+        criterion = fallback_rows.column("criterion_id").to_pylist()
+        cols = np.array([column_of[c] for c in criterion], dtype=np.int64)
+        codes = pc.index_in(fallback_rows.column("status"), pa.array(STATUS_CODES))
+        status[at, cols] = codes.to_numpy(zero_copy_only=False).astype(np.int8)
+        reason[at, cols] = reasons.encode(fallback_rows.column("reason"))
+        by.update(dict.fromkeys(criterion, "python"))
+    if fallback_rows is not None:
+        by.update({cid: "python" for cid in plan.fallback_ids if cid not in by})
+    if review_ids:
+        cols = np.array([column_of[c] for c in review_ids], dtype=np.int64)
+        status[:, cols] = _REVIEW
+        reason[:, cols] = reasons.code(NOT_COMPILED)
+        by.update(dict.fromkeys(review_ids, "not_compiled"))
     criteria = [(c.id, c.kind, by.get(c.id, "")) for c in protocol.criteria]
-    columns = ["person_id", "criterion_id", "kind", "status", "reason", "evaluated_by", "verdict"]
     return PopulationResult(
-        protocol.nct_id, plan.as_of.isoformat(), engine, criteria, rows[columns]
+        protocol.nct_id,
+        plan.as_of.isoformat(),
+        engine,
+        criteria,
+        person_ids,
+        status,
+        reason,
+        reasons.values,
     )
 
 
 def _check_precedence() -> None:
     """The severity table above must agree with the core's verdict rule."""
-    for status, severity in _SEVERITY.items():
-        assert str(verdict_of([Status(status)])) == _VERDICT_BY_SEVERITY[severity]
+    for code, name in enumerate(STATUS_CODES):
+        assert str(verdict_of([Status(name)])) == _VERDICTS[int(_SEVERITY[code])]

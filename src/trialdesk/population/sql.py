@@ -3,7 +3,8 @@ transpiled by sqlglot for PostgreSQL and Spark.
 
 Reading order: ``td_person`` (sex, birth range) → each leaf family's statements
 (:mod:`trialdesk.population.families`), ending in one outcome per (leaf, person) → one wide
-row per person with every leaf → the combination layers → one status and reason per criterion.
+row per person with every leaf → the combination layers → per person, one status code and
+reason per criterion.
 
 The text holds identifiers, truth codes and message keys only; every value (the as-of date,
 thresholds, factors, limits, windows, codes) is a row of a parameter table.
@@ -20,10 +21,10 @@ from trialdesk.core.criteria import ast as a
 from trialdesk.population.compile_rules import Compiled
 from trialdesk.population.families import FAMILIES, LeafFamily, family_of
 
-__all__ = ["REUSED_STEPS", "screening_statements", "transpile"]
+__all__ = ["REUSED_STEPS", "screening_statements", "status_code", "transpile"]
 
 #: Steps read by several later steps: engines materialise these, and inline the others.
-REUSED_STEPS = frozenset({"td_person", "td_final"}).union(*(f.reused for f in FAMILIES))
+REUSED_STEPS = frozenset({"td_person", "td_leaf_eval"}).union(*(f.reused for f in FAMILIES))
 
 _PERSON = """
 SELECT p.person_id,
@@ -45,22 +46,25 @@ FROM person p LEFT JOIN td_gender g ON g.concept_id = p.gender_concept_id
 
 
 def _wide(compiled: Compiled, owner: dict[int, LeafFamily]) -> str:
+    """One row per person, three columns per leaf. Each leaf's outcomes are joined on
+    person_id (a family gives at most one row per leaf and person): hash joins on integers,
+    much cheaper than grouping millions of rows with MAX over text columns."""
     columns = ["p.person_id"]
+    joins = []
     for leaf, node in compiled.leaves:
         family = owner.get(leaf)
         if family is None:  # review_always
             columns += [f"'R' AS l{leaf}_t", f"'review.always' AS l{leaf}_r", f"FALSE AS l{leaf}_n"]
             continue
+        alias = f"e{leaf}"
         for part, default in zip(("t", "r", "n"), family.missing(node), strict=True):
-            pick = "BOOL_OR" if part == "n" else "MAX"
-            columns.append(
-                f"COALESCE({pick}(CASE WHEN e.leaf = {leaf} THEN e.{part} END), {default})"
-                f" AS l{leaf}_{part}"
-            )
-    return (
-        "SELECT " + ",\n  ".join(columns) + "\nFROM td_person p\n"
-        "LEFT JOIN td_leaf_eval e ON e.person_id = p.person_id\nGROUP BY p.person_id"
-    )
+            columns.append(f"COALESCE({alias}.{part}, {default}) AS l{leaf}_{part}")
+        # The leaf number is the compiler's own integer, not a value from the data.
+        joins.append(
+            f"LEFT JOIN td_leaf_eval {alias} ON {alias}.person_id = p.person_id"
+            f" AND {alias}.leaf = {leaf}"
+        )
+    return "SELECT " + ",\n  ".join(columns) + "\nFROM td_person p\n" + "\n".join(joins)
 
 
 def leaves_by_family(compiled: Compiled) -> dict[str, list[tuple[int, a.Rule]]]:
@@ -106,26 +110,24 @@ def screening_statements(compiled: Compiled, kinds: dict[str, str]) -> list[tupl
     statements.append(("td_wide", _wide(compiled, owner)))
     layers = _layers(compiled)
     statements += layers
-    # The result reads the last step once per criterion: materialise it once.
-    last = "td_final"
-    previous = layers[-1][0] if layers else "td_wide"
-    statements.append((last, "SELECT * FROM " + previous))  # noqa: S608 (an identifier)
-    selects: list[str] = []
-    for criterion_id, cols in compiled.roots.items():
-        status = _status(cols.t, kinds[criterion_id])
-        index = len(selects)
-        # Identifiers, codes and the criterion's position only.
-        select = f"SELECT s.person_id, {index} AS criterion_index, {status} AS status, "
-        selects.append(select + f"{cols.r} AS reason FROM {last} s")  # noqa: S608
-    statements.append(("td_result", " UNION ALL ".join(selects)))
+    # The result: one row per person, a status code and a reason per compiled criterion, read
+    # straight from the last layer (nothing wide is stored; the long form is built in Arrow).
+    last = layers[-1][0] if layers else "td_wide"
+    columns = ["s.person_id"]
+    for index, (criterion_id, cols) in enumerate(compiled.roots.items()):
+        columns.append(f"{status_code(cols.t, kinds[criterion_id])} AS s{index}")
+        columns.append(f"{cols.r} AS r{index}")
+    statements.append(("td_result", "SELECT " + ", ".join(columns) + f" FROM {last} s"))  # noqa: S608
     return statements
 
 
-def _status(truth: str, kind: str) -> str:
-    on_true, on_false = ("pass", "fail") if kind == "inclusion" else ("fail", "pass")
+def status_code(truth: str, kind: str) -> str:
+    """Truth → the index of the criterion's status in ``result.STATUS_CODES`` (pass, fail,
+    unknown, review, not_applicable): an inclusion passes on TRUE, an exclusion fails."""
+    on_true, on_false = (0, 1) if kind == "inclusion" else (1, 0)
     return (
-        f"CASE {truth} WHEN 'T' THEN '{on_true}' WHEN 'F' THEN '{on_false}' "
-        f"WHEN 'U' THEN 'unknown' WHEN 'R' THEN 'review' ELSE 'not_applicable' END"
+        f"CASE {truth} WHEN 'T' THEN {on_true} WHEN 'F' THEN {on_false} "
+        f"WHEN 'U' THEN 2 WHEN 'R' THEN 3 ELSE 4 END"
     )
 
 
