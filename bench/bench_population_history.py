@@ -18,6 +18,7 @@ import resource
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -57,6 +58,24 @@ def _floor(data: Path) -> float:
     return time.perf_counter() - start
 
 
+def _stopwatch() -> tuple[list[tuple[str, float]], Callable[[str], None]]:
+    steps: list[tuple[str, float]] = []
+    last = [time.perf_counter()]
+
+    def progress(step: str) -> None:
+        now = time.perf_counter()
+        steps.append((step, now - last[0]))
+        last[0] = now
+
+    return steps, progress
+
+
+def _print_steps(steps: list[tuple[str, float]]) -> None:
+    # Each progress message starts a step: the time printed is that of the step it starts.
+    for (name, _), (_, spent) in itertools.pairwise(steps):
+        print(f"  {spent:7.2f} s  {name}", flush=True)
+
+
 def _nct_with_and_without_history(data: Path) -> None:
     """NCT06948994 as shipped, then with the history family taken out (its criteria then fall
     back to review): the difference is what compiling the history leaves costs."""
@@ -73,12 +92,15 @@ def _nct_with_and_without_history(data: Path) -> None:
         # Bench-only switch: the modules that read the family list at call time.
         families.FAMILIES = sql_module.FAMILIES = engine_module.FAMILIES = chosen
         engine = engine_for("duckdb", threads=2)
+        steps, progress = _stopwatch()
         start = time.perf_counter()
-        result = engine.screen(protocol, data, AS_OF, fallback="review")
+        result = engine.screen(protocol, data, AS_OF, fallback="review", progress=progress)
+        progress("done")
         wall = time.perf_counter() - start
         engine.close()
         compiled = sum(1 for _c, _k, by in result.criteria if by.startswith("sql:"))
         print(f"NCT06948994 {label}: {wall:.2f} s, {compiled} criteria in SQL")
+        _print_steps(steps)
     families.FAMILIES = sql_module.FAMILIES = engine_module.FAMILIES = every
 
 
@@ -89,14 +111,7 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as tmp:
         protocol = load_protocol(_protocol(Path(tmp)))
-    steps: list[tuple[str, float]] = []
-    last = [time.perf_counter()]
-
-    def progress(step: str) -> None:
-        now = time.perf_counter()
-        steps.append((step, now - last[0]))
-        last[0] = now
-
+    steps, progress = _stopwatch()
     engine = engine_for("duckdb", threads=2)
     start = time.perf_counter()
     result = engine.screen(protocol, data, AS_OF, fallback="review", progress=progress)
@@ -105,9 +120,7 @@ def main() -> None:
     engine.close()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"people {result.people}  screening {wall:.2f} s  peak {peak:.0f} MiB")
-    # Each progress message starts a step: the time printed is that of the step before it.
-    for (name, _), (_, spent) in itertools.pairwise(steps):
-        print(f"  {spent:7.2f} s  {name}")
+    _print_steps(steps)
     print(f"floor (scan-and-aggregate of the 3 tables): {_floor(data):.2f} s")
 
 
