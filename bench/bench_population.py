@@ -7,13 +7,16 @@ For each size: generate the synthetic OMOP population once (not timed), then tim
   (COUNT, MAX(date), SUM(value) grouped by person and source code);
 * the compiled screening (``--fallback review``: SQL criteria only; the Python fallback is
   per person and is not what this measures);
-and report wall time, peak memory (RSS of this process, MiB) and the ratio to the minimum.
+and report wall time, CPU time (this process, all DuckDB threads; the JVM's is not counted
+for Spark), peak memory (RSS of this process, MiB), the minimum's wall and CPU time, and the
+1-minute load average (the machine may be shared: CPU time is the steadier figure).
 Not a timed test: figures go to docs/benchmarks/population.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import subprocess
 import sys
@@ -30,32 +33,41 @@ from trialdesk.synth.population import synth_population, write_population
 AS_OF = date(2026, 6, 1)
 
 
+def _cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _minimum(folder: Path) -> float:
+def _minimum(folder: Path) -> tuple[float, float]:
     db = duckdb.connect(config={"threads": 2})
     db.read_parquet(str(folder / "measurement.parquet")).create_view("measurement")
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu_s()
     db.sql(
         "SELECT person_id, measurement_source_value, COUNT(*), MAX(measurement_date),"
         " SUM(value_as_number) FROM measurement GROUP BY ALL"
     ).to_arrow_table()
-    return time.perf_counter() - start
+    return time.perf_counter() - start, _cpu_s() - cpu
 
 
 def _one(engine: str, size: int, folder: Path) -> None:
     """Run in a child process so that peak memory is this run's own."""
     protocol = load_protocol("NCT06948994")
     runner = engine_for(engine, threads=2, master="local[2]")
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu_s()
     result = runner.screen(protocol, folder, AS_OF, fallback="review")
-    wall = time.perf_counter() - start
+    wall, cpu = time.perf_counter() - start, _cpu_s() - cpu
     runner.close()
     people = result.people
-    minimum = _minimum(folder) if engine == "duckdb" else float("nan")
-    print(f"{engine}\t{size}\t{people}\t{wall:.2f}\t{_peak_mib():.0f}\t{minimum:.2f}", flush=True)
+    least, least_cpu = _minimum(folder) if engine == "duckdb" else (float("nan"), float("nan"))
+    print(
+        f"{engine}\t{size}\t{people}\t{wall:.2f}\t{cpu:.2f}\t{_peak_mib():.0f}"
+        f"\t{least:.2f}\t{least_cpu:.2f}\t{os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
 
 
 def main() -> None:
@@ -69,7 +81,10 @@ def main() -> None:
         engine, size = args.child[0], int(args.child[1])
         _one(engine, size, args.data / str(size))
         return
-    print("engine\tsize\tpeople\twall_s\tpeak_MiB\tminimum_s", flush=True)
+    print(
+        "engine\tsize\tpeople\twall_s\tcpu_s\tpeak_MiB\tminimum_s\tminimum_cpu_s\tload1",
+        flush=True,
+    )
     for size in sorted(set(args.sizes) | set(args.spark_sizes)):
         folder = args.data / str(size)
         if not (folder / "person.parquet").exists():
