@@ -23,7 +23,11 @@ class DuckDBEngine(PopulationEngine):
     name = "duckdb"
 
     def __init__(self, threads: int | None = None, memory_limit: str | None = None) -> None:
-        config: dict[str, str | bool | int | float | list[str]] = {}
+        # No step relies on row order (results are placed by person_id): DuckDB may then
+        # stream and materialise without keeping insertion order, which saves memory.
+        config: dict[str, str | bool | int | float | list[str]] = {
+            "preserve_insertion_order": False
+        }
         if threads is not None:
             config["threads"] = threads
         if memory_limit is not None:
