@@ -89,3 +89,18 @@ def test_the_same_protocol_object_screens_twice_identically(protocol: Protocol) 
     later = screen(protocol, record, date(2027, 6, 1))
     assert first == second
     _same(later, oracle_screen(protocol, record, date(2027, 6, 1)))
+
+
+def test_a_compiled_form_lives_as_long_as_its_protocol(protocol: Protocol) -> None:
+    import copy
+    import gc
+
+    from trialdesk.core.screening import compiler
+
+    other = copy.copy(protocol)  # an equal protocol, another object: compiled on its own
+    assert compiler.compiled(other) is compiler.compiled(other)
+    assert compiler.compiled(other) is not compiler.compiled(protocol)
+    key = id(other)
+    del other
+    gc.collect()
+    assert key not in compiler._CACHE
