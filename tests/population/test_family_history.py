@@ -24,9 +24,11 @@ from trialdesk import load_protocol
 from trialdesk.adapters.protocol_files import bundled_protocol_dir
 from trialdesk.core.protocol.protocol import Protocol
 from trialdesk.core.screening.outcome import Truth
+from trialdesk.errors import TrialDeskError
 from trialdesk.population import engine_for
 from trialdesk.population.compile_rules import RuleCompiler
-from trialdesk.population.families.history import leaf_favourable
+from trialdesk.population.families.base import Setting
+from trialdesk.population.families.history import HistoryFamily
 from trialdesk.population.omop import find_tables, read_table
 from trialdesk.population.records import records_from_tables
 from trialdesk.population.result import PopulationResult
@@ -217,9 +219,9 @@ def test_the_population_reaches_every_branch_of_the_history_criteria(
 def test_no_match_is_unknown_only_where_true_helps_eligibility(history_protocol: Protocol) -> None:
     compiler = RuleCompiler()
     for criterion in history_protocol.criteria:
-        compiler.criterion(criterion.id, criterion.rule)
+        compiler.criterion(criterion.id, criterion.rule, criterion.kind)
     leaves = leaves_by_family(compiler.out)["history"]
-    favourable = leaf_favourable(history_protocol, leaves)
+    favourable = {leaf: compiler.out.favourable[leaf] for leaf, _ in leaves}
     numbered = dict(leaves)
     unknown_when_absent = {
         type(numbered[leaf]).__name__ for leaf, f in favourable.items() if f is Truth.TRUE
@@ -235,16 +237,18 @@ def test_no_match_is_unknown_only_where_true_helps_eligibility(history_protocol:
     assert sum(f is Truth.FALSE for f in favourable.values()) == 10
 
 
-def test_a_leaf_numbering_that_does_not_match_the_compiler_is_refused(
+def test_history_leaves_without_their_place_in_the_criterion_are_refused(
     history_protocol: Protocol,
 ) -> None:
     compiler = RuleCompiler()
     for criterion in history_protocol.criteria:
-        compiler.criterion(criterion.id, criterion.rule)
+        compiler.criterion(criterion.id, criterion.rule, criterion.kind)
     leaves = leaves_by_family(compiler.out)["history"]
-    shifted = [(leaf + 1, node) for leaf, node in leaves]
-    with pytest.raises(Exception, match="do not line up"):
-        leaf_favourable(history_protocol, shifted)
+    setting = Setting(
+        date(2026, 6, 1), history_protocol.model.recency_windows, lambda _t, _c: [], {}
+    )
+    with pytest.raises(TrialDeskError, match="without their place"):
+        HistoryFamily().tables(leaves, setting)
 
 
 def test_the_omop_reading_holds_no_allergies(population_dir: Path) -> None:
@@ -257,7 +261,7 @@ def test_the_omop_reading_holds_no_allergies(population_dir: Path) -> None:
         else table.filter(few)
         for name, table in tables.items()
     }
-    records = list(records_from_tables(tables, source="test"))
+    records = list(records_from_tables(tables, source="test", as_of=date(2026, 6, 1)))
     assert len(records) == 100
     assert sum(len(r.conditions) + len(r.medications) + len(r.procedures) for r in records) > 50
     assert all(record.allergies == () for record in records)
@@ -302,7 +306,6 @@ def test_cli_screens_history_criteria_in_sql(
 def test_source_values_match_as_the_core_reads_codes(history_protocol: Protocol) -> None:
     """The (leaf, source value) rows: ICD-10 upper-cased, hierarchical and by range; a bare code
     in the table's default system; the system's spelling folded; ATC prefixes case-sensitive."""
-    from trialdesk.population.families.base import Setting
     from trialdesk.population.families.history import _code_table
 
     values = {
@@ -330,9 +333,14 @@ def test_source_values_match_as_the_core_reads_codes(history_protocol: Protocol)
 
     compiler = RuleCompiler()
     for criterion in history_protocol.criteria:
-        compiler.criterion(criterion.id, criterion.rule)
+        compiler.criterion(criterion.id, criterion.rule, criterion.kind)
     leaves = leaves_by_family(compiler.out)["history"]
-    setting = Setting(date(2026, 6, 1), history_protocol.model.recency_windows, distinct)
+    setting = Setting(
+        date(2026, 6, 1),
+        history_protocol.model.recency_windows,
+        distinct,
+        compiler.out.favourable,
+    )
     rows = _code_table(leaves, setting).to_pylist()
     titles = {leaf: node.codes.title for leaf, node in leaves if getattr(node, "codes", None)}
     matched: dict[tuple[str, str], set[str]] = {}
@@ -384,3 +392,37 @@ def test_the_nct_population_reaches_the_history_branches_of_its_criteria(
         ("exc-hiv", "fail", "condition.found"),
     ):
         assert counts.get(key, 0) >= 5, key
+
+
+def test_an_end_date_after_the_screening_date_has_not_happened_yet() -> None:
+    """A course planned to run past the as-of date is current treatment (exc-infection must
+    go to review), and a condition ending later was still active; an end on or before it
+    has happened."""
+    day = pa.date32()
+    as_of = date(2026, 6, 1)
+    tables = {
+        "person": pa.table({"person_id": pa.array([1], pa.int64()), "year_of_birth": [2018]}),
+        "condition_occurrence": pa.table(
+            {
+                "condition_occurrence_id": pa.array([1, 2, 3], pa.int64()),
+                "person_id": pa.array([1, 1, 1], pa.int64()),
+                "condition_start_date": pa.array([date(2026, 5, 1)] * 3, day),
+                "condition_end_date": pa.array([date(2026, 6, 2), date(2026, 6, 1), None], day),
+                "condition_source_value": ["icd10:J18.9", "icd10:J18.9", "icd10:J18.9"],
+            }
+        ),
+        "drug_exposure": pa.table(
+            {
+                "drug_exposure_id": pa.array([1, 2, 3], pa.int64()),
+                "person_id": pa.array([1, 1, 1], pa.int64()),
+                "drug_exposure_start_date": pa.array([date(2026, 5, 20)] * 3, day),
+                "drug_exposure_end_date": pa.array(
+                    [date(2026, 6, 10), date(2026, 6, 1), date(2026, 5, 31)], day
+                ),
+                "drug_source_value": ["atc:J01CA04"] * 3,
+            }
+        ),
+    }
+    (record,) = records_from_tables(tables, source="test", as_of=as_of)
+    assert [c.clinical_status for c in record.conditions] == ["active", "resolved", "active"]
+    assert [m.status for m in record.medications] == ["active", "active", "completed"]

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from trialdesk.core.criteria import ast as a
+from trialdesk.core.screening.outcome import Truth
 from trialdesk.population.families import family_of
 
 __all__ = ["Compiled", "Layer", "NodeColumns", "RuleCompiler", "compilable"]
@@ -57,6 +58,13 @@ class Compiled:
     leaves: list[tuple[int, a.Rule]] = field(default_factory=list)
     layers: dict[int, Layer] = field(default_factory=dict)  # by layer number
     roots: dict[str, NodeColumns] = field(default_factory=dict)  # criterion id → columns
+    #: leaf → the answer that helps eligibility there, as the screener passes ``favourable``
+    #: down: TRUE at an inclusion's root, FALSE at an exclusion's, flipped by ``not``, none in
+    #: an ``if`` condition, FALSE inside ``review_if``. Some leaves read "nothing recorded" by it.
+    favourable: dict[int, Truth | None] = field(default_factory=dict)
+
+
+_FLIP = {Truth.TRUE: Truth.FALSE, Truth.FALSE: Truth.TRUE}
 
 
 class RuleCompiler:
@@ -64,8 +72,9 @@ class RuleCompiler:
         self.out = Compiled()
         self._count = 0
 
-    def criterion(self, criterion_id: str, rule: a.Rule) -> None:
-        columns, _ = self._node(rule)
+    def criterion(self, criterion_id: str, rule: a.Rule, kind: str = "inclusion") -> None:
+        start = Truth.TRUE if kind == "inclusion" else Truth.FALSE
+        columns, _ = self._node(rule, start)
         self.out.roots[criterion_id] = columns
 
     # -- nodes ------------------------------------------------------------------------------
@@ -73,14 +82,15 @@ class RuleCompiler:
         self._count += 1
         return f"n{self._count}"
 
-    def _node(self, node: a.Rule) -> tuple[NodeColumns, int]:
+    def _node(self, node: a.Rule, favourable: Truth | None) -> tuple[NodeColumns, int]:
         """The node's columns and its height (leaves 0)."""
         if isinstance(node, a.ReviewAlways) or family_of(node) is not None:
             leaf = len(self.out.leaves) + 1
             self.out.leaves.append((leaf, node))
+            self.out.favourable[leaf] = favourable
             return NodeColumns(f"l{leaf}_t", f"l{leaf}_r", f"l{leaf}_n"), 0
         if isinstance(node, (a.AllOf, a.AnyOf, a.EachAvailable)):
-            kids = [self._node(item) for item in node.items]
+            kids = [self._node(item, favourable) for item in node.items]
             cols = [k[0] for k in kids]
             height = 1 + max(k[1] for k in kids)
             if isinstance(node, a.AnyOf):
@@ -92,7 +102,10 @@ class RuleCompiler:
                 members = [f"({x} OR {none})" for x in avail]
             return self._combine(cols, height, "F", "T", members), height
         if isinstance(node, (a.NotOf, a.ReviewIf)):
-            kid, below = self._node(node.item)
+            below_favourable = (
+                _FLIP.get(favourable) if isinstance(node, a.NotOf) else Truth.FALSE  # type: ignore[arg-type]
+            )
+            kid, below = self._node(node.item, below_favourable)
             height = below + 1
             if isinstance(node, a.NotOf):
                 truth = f"CASE {kid.t} WHEN 'T' THEN 'F' WHEN 'F' THEN 'T' ELSE {kid.t} END"
@@ -100,7 +113,7 @@ class RuleCompiler:
                 truth = f"CASE {kid.t} WHEN 'T' THEN 'R' ELSE {kid.t} END"
             return self._emit(height, truth, kid.r, kid.n), height
         if isinstance(node, a.IfThen):
-            return self._if(node)
+            return self._if(node, favourable)
         raise TypeError(f"not compilable: {type(node).__name__}")
 
     def _emit(self, height: int, truth: str, reason: str, nodata: str) -> NodeColumns:
@@ -142,10 +155,10 @@ class RuleCompiler:
         nodata = " AND ".join(f"(NOT {ch} OR {c.n})" for ch, c in zip(chosen, cols, strict=True))
         return self._emit(height, truth, reason, nodata)
 
-    def _if(self, node: a.IfThen) -> tuple[NodeColumns, int]:
-        cond, h1 = self._node(node.condition)
-        then, h2 = self._node(node.then)
-        other, h3 = self._node(node.otherwise) if node.otherwise else (None, 0)
+    def _if(self, node: a.IfThen, favourable: Truth | None) -> tuple[NodeColumns, int]:
+        cond, h1 = self._node(node.condition, None)
+        then, h2 = self._node(node.then, favourable)
+        other, h3 = self._node(node.otherwise, favourable) if node.otherwise else (None, 0)
         height = 1 + max(h1, h2, h3)
         if other is None:
             settled = f"{then.t} IN ('T', 'F')"

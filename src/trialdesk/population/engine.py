@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from trialdesk.core.criteria import ast as a
 from trialdesk.core.protocol.protocol import Protocol
+from trialdesk.core.screening.outcome import Truth
 from trialdesk.errors import InputError
 from trialdesk.population.compile_rules import RuleCompiler, compilable
 from trialdesk.population.fallback import fallback_results
@@ -43,6 +44,8 @@ class Plan:
     statements: list[tuple[str, str]]
     #: family name → the (leaf number, node) pairs it evaluates
     leaves: dict[str, list[tuple[int, a.Rule]]]
+    #: leaf number → the answer that helps eligibility there (see ``Compiled.favourable``)
+    favourable: dict[int, Truth | None] = field(default_factory=dict)
 
 
 def plan_screening(protocol: Protocol, as_of: date) -> Plan:
@@ -51,14 +54,16 @@ def plan_screening(protocol: Protocol, as_of: date) -> Plan:
     compiled_ids, fallback_ids, kinds = [], [], {}
     for criterion in protocol.criteria:
         if compilable(criterion.rule):
-            compiler.criterion(criterion.id, criterion.rule)
+            compiler.criterion(criterion.id, criterion.rule, criterion.kind)
             compiled_ids.append(criterion.id)
             kinds[criterion.id] = criterion.kind
         else:
             fallback_ids.append(criterion.id)
     statements = screening_statements(compiler.out, kinds) if compiled_ids else []
     leaves = leaves_by_family(compiler.out)
-    return Plan(protocol, as_of, compiled_ids, fallback_ids, statements, leaves)
+    return Plan(
+        protocol, as_of, compiled_ids, fallback_ids, statements, leaves, compiler.out.favourable
+    )
 
 
 class PopulationEngine(ABC):
@@ -89,7 +94,7 @@ class PopulationEngine(ABC):
         self.load(paths)
         sql_rows = None
         if plan.statements:
-            setting = Setting(as_of, protocol.model.recency_windows, self.distinct)
+            setting = Setting(as_of, protocol.model.recency_windows, self.distinct, plan.favourable)
             tables = common_tables(as_of)
             for family in FAMILIES:
                 if plan.leaves.get(family.name):

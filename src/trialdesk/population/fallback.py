@@ -42,7 +42,7 @@ def fallback_results(
         )
     else:
         tables = {name: read_table(path) for name, path in paths.items()}
-        for record in records_from_tables(tables, source="omop"):
+        for record in records_from_tables(tables, source="omop", as_of=as_of):
             result = screen(protocol, record, as_of)
             for item in result.criteria:
                 if item.id in wanted:

@@ -9,7 +9,10 @@ Readings that OMOP forces on us, each chosen to be the conservative one:
 * ``value_as_number`` is read to 6 decimal places (as the SQL engines cast it);
 * an empty or unreadable ``unit_source_value`` makes the value unusable (``lab.no_value``);
 * ``range_low``/``range_high`` are in the row's unit and carry no age or sex restriction;
-* a condition without ``condition_end_date`` is active, with one it is resolved;
+* the tables are read as of the screening date: a condition whose ``condition_end_date`` is
+  on or before it is resolved, one without an end date or ending later is still active; a
+  drug exposure ending before it is completed, one without an end date or ending on or after
+  it is active (a course planned to run past the screening date is current treatment);
 * a birth date with no day (or no month) is a range of days, as FHIR partial dates are;
 * an observation's value is read from ``value_as_string`` (``system:code`` is a coded value,
   ``true``/``false`` a yes/no answer, anything else text), else ``value_as_number`` with its
@@ -87,14 +90,18 @@ INHALED_OXYGEN = (("loinc", "3151-8"), ("loinc", "3150-0"))
 Row = dict[str, Any]
 
 
-def read_omop_records(folder: Path) -> Iterator[PatientRecord]:
+def read_omop_records(folder: Path, as_of: date) -> Iterator[PatientRecord]:
     """Every person of an OMOP folder (Parquet or CSV tables), in person_id order."""
     paths = find_tables(folder)
     tables = {name: read_table(path) for name, path in paths.items()}
-    return records_from_tables(tables, source=str(folder))
+    return records_from_tables(tables, source=str(folder), as_of=as_of)
 
 
-def records_from_tables(tables: Mapping[str, pa.Table], source: str) -> Iterator[PatientRecord]:
+def records_from_tables(
+    tables: Mapping[str, pa.Table], source: str, as_of: date
+) -> Iterator[PatientRecord]:
+    """One record per person, read as of ``as_of`` (which decides whether a dated end has
+    happened yet)."""
     by_person: dict[str, dict[int, list[Row]]] = {}
     for name, table in tables.items():
         if name == "person":
@@ -108,7 +115,8 @@ def records_from_tables(tables: Mapping[str, pa.Table], source: str) -> Iterator
     people = tables["person"].sort_by("person_id").to_pylist()
     for person in people:
         pid = int(person["person_id"])
-        yield _record(person, {name: rows.get(pid, []) for name, rows in by_person.items()}, source)
+        rows_of = {name: rows.get(pid, []) for name, rows in by_person.items()}
+        yield _record(person, rows_of, source, as_of)
 
 
 def _id_column(name: str, table: pa.Table) -> str | None:
@@ -116,7 +124,7 @@ def _id_column(name: str, table: pa.Table) -> str | None:
     return candidate if candidate in table.column_names else None
 
 
-def _record(person: Row, rows: dict[str, list[Row]], source: str) -> PatientRecord:
+def _record(person: Row, rows: dict[str, list[Row]], source: str, as_of: date) -> PatientRecord:
     pid = str(person["person_id"])
     info = PatientInfo(
         ref=SourceRef("Patient", pid, source),
@@ -132,9 +140,11 @@ def _record(person: Row, rows: dict[str, list[Row]], source: str) -> PatientReco
             [_measurement(r, source, oxygen) for r in measurements]
             + [_observation(r, source) for r in rows.get("observation", [])]
         ),
-        conditions=tuple(_condition(r, source) for r in rows.get("condition_occurrence", [])),
+        conditions=tuple(
+            _condition(r, source, as_of) for r in rows.get("condition_occurrence", [])
+        ),
         procedures=tuple(_procedure(r, source) for r in rows.get("procedure_occurrence", [])),
-        medications=tuple(_drug(r, source) for r in rows.get("drug_exposure", [])),
+        medications=tuple(_drug(r, source, as_of) for r in rows.get("drug_exposure", [])),
         source=source,
     )
 
@@ -271,16 +281,17 @@ def _observation(row: Row, source: str) -> ObservationRecord:
     )
 
 
-def _condition(row: Row, source: str) -> ConditionRecord:
+def _condition(row: Row, source: str, as_of: date) -> ConditionRecord:
     code = split_code(row.get("condition_source_value"), "snomed")
     end = _day(row.get("condition_end_date"))
+    resolved = end is not None and end.latest <= as_of
     return ConditionRecord(
         ref=SourceRef("Condition", str(row["condition_occurrence_id"]), source),
         codes=(Coding(*code),) if code else (),
-        clinical_status="resolved" if end else "active",
+        clinical_status="resolved" if resolved else "active",
         verification_status="confirmed",
         onset=_day(row.get("condition_start_date")),
-        abatement=end,
+        abatement=end if resolved else None,
     )
 
 
@@ -294,13 +305,13 @@ def _procedure(row: Row, source: str) -> ProcedureRecord:
     )
 
 
-def _drug(row: Row, source: str) -> MedicationRecord:
+def _drug(row: Row, source: str, as_of: date) -> MedicationRecord:
     code = split_code(row.get("drug_source_value"), "rxnorm")
     end = _day(row.get("drug_exposure_end_date"))
     return MedicationRecord(
         ref=SourceRef("MedicationStatement", str(row["drug_exposure_id"]), source),
         codes=(Coding(*code),) if code else (),
-        status="completed" if end else "active",
+        status="completed" if end is not None and end.latest < as_of else "active",
         start=_day(row.get("drug_exposure_start_date")),
         end=end,
     )

@@ -28,6 +28,9 @@ def spark_session(master: str | None = None) -> Any:
         return builder.remote(target).getOrCreate()
     return (
         builder.master(target)
+        # Local mode: the driver is the executor; 1 GiB is too little to broadcast the
+        # families' small joins beside the cached steps (seen on 1,200 people).
+        .config("spark.driver.memory", "2g")
         .config("spark.sql.shuffle.partitions", "2")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.ui.enabled", "false")

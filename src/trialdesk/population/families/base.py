@@ -11,8 +11,8 @@ A person without a row gets the family's ``missing`` outcome.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from typing import ClassVar
 
@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from trialdesk.core.criteria import ast as a
 from trialdesk.core.protocol.model import RecencyWindows
+from trialdesk.core.screening.outcome import Truth
 
 __all__ = ["Distinct", "LeafFamily", "Setting"]
 
@@ -34,6 +35,9 @@ class Setting:
     as_of: date
     windows: RecencyWindows
     distinct: Distinct
+    #: leaf number → the answer that helps eligibility there (TRUE, FALSE, or None in an
+    #: ``if`` condition), as the screener passes it down: "nothing recorded" reads by it.
+    favourable: Mapping[int, Truth | None] = field(default_factory=dict)
 
 
 class LeafFamily(ABC):

@@ -28,22 +28,19 @@ and aggregated per (leaf, person).
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
 from datetime import date
 from typing import ClassVar
 
 import pyarrow as pa
 
 from trialdesk.core.criteria import ast as a
-from trialdesk.core.protocol.protocol import Protocol
 from trialdesk.core.record import Coding
 from trialdesk.core.screening.outcome import Truth
 from trialdesk.errors import TrialDeskError
 from trialdesk.population.families.base import LeafFamily, Setting
 from trialdesk.population.omop import split_code
 
-__all__ = ["HISTORY_SOURCES", "HistoryFamily", "leaf_favourable"]
+__all__ = ["HISTORY_SOURCES", "HistoryFamily"]
 
 History = (a.ConditionCheck, a.ProcedureCheck, a.MedicationCheck, a.AllergyCheck)
 
@@ -66,8 +63,9 @@ CROSS JOIN td_params pr
 WHERE (x.condition_start_date IS NULL OR CAST(x.condition_start_date AS DATE) <= pr.as_of)
   AND (l.window_start IS NULL OR x.condition_start_date IS NULL
        OR CAST(x.condition_start_date AS DATE) >= l.window_start)
-  AND (NOT l.want_active OR x.condition_end_date IS NULL)
-  AND (NOT l.want_resolved OR x.condition_end_date IS NOT NULL)
+  AND (NOT l.want_active OR x.condition_end_date IS NULL
+       OR CAST(x.condition_end_date AS DATE) > pr.as_of)
+  AND (NOT l.want_resolved OR CAST(x.condition_end_date AS DATE) <= pr.as_of)
 """
 
 _PROCEDURE_HITS = """
@@ -90,6 +88,7 @@ CROSS JOIN td_params pr
 WHERE (x.drug_exposure_start_date IS NULL
        OR CAST(x.drug_exposure_start_date AS DATE) <= pr.as_of)
   AND CASE WHEN l.want_active THEN x.drug_exposure_end_date IS NULL
+             OR CAST(x.drug_exposure_end_date AS DATE) >= pr.as_of
            ELSE l.window_start IS NULL OR x.drug_exposure_end_date IS NULL
              OR CAST(x.drug_exposure_end_date AS DATE) >= l.window_start END
 """
@@ -145,7 +144,15 @@ class HistoryFamily(LeafFamily):
         return [("td_history_hit", hit), (self.leaf_view, _LEAF)]
 
     def tables(self, leaves: list[tuple[int, a.Rule]], setting: Setting) -> dict[str, pa.Table]:
-        favourable = leaf_favourable(_protocol_being_screened(), leaves)
+        unplaced = [leaf for leaf, _ in leaves if leaf not in setting.favourable]
+        if unplaced:
+            raise TrialDeskError(
+                "history leaves compiled without their place in the criterion",
+                where=f"leaves {unplaced}",
+                expected="Setting.favourable from RuleCompiler (Compiled.favourable)",
+                hint="Compile with RuleCompiler.criterion(id, rule, kind) and pass its favourable.",
+            )
+        favourable = {leaf: setting.favourable[leaf] for leaf, _ in leaves}
         return {
             "td_history_leaf": _leaf_table(leaves, setting.as_of, favourable),
             "td_history_code": _code_table(leaves, setting),
@@ -220,79 +227,4 @@ def _code_table(leaves: list[tuple[int, a.Rule]], setting: Setting) -> pa.Table:
             "kind": pa.array(kind_col, pa.string()),
             "source_value": pa.array(value_col, pa.string()),
         }
-    )
-
-
-# -- which answer helps eligibility at each leaf ----------------------------------------------
-def leaf_favourable(
-    protocol: Protocol, leaves: list[tuple[int, a.Rule]]
-) -> dict[int, Truth | None]:
-    """The screener's ``favourable`` at each of our leaves, by the compiler's leaf number.
-
-    Walks the compiled criteria exactly as :mod:`trialdesk.core.screening.engine` passes
-    ``favourable`` down (TRUE at an inclusion's root, FALSE at an exclusion's, flipped by
-    ``not``, none in an ``if`` condition, FALSE inside ``review_if``) and numbers the leaves as
-    :class:`~trialdesk.population.compile_rules.RuleCompiler` does; a node that is not the one
-    the compiler numbered is an internal error, never a guess.
-    """
-    from trialdesk.population.compile_rules import compilable
-
-    numbered: dict[int, tuple[a.Rule, Truth | None]] = {}
-    for criterion in protocol.criteria:
-        if not compilable(criterion.rule):
-            continue
-        start = Truth.TRUE if criterion.kind == "inclusion" else Truth.FALSE
-        for node, favourable in _walk(criterion.rule, start):
-            numbered[len(numbered) + 1] = (node, favourable)
-    out: dict[int, Truth | None] = {}
-    for leaf, node in leaves:
-        found = numbered.get(leaf)
-        if found is None or found[0] is not node:
-            raise TrialDeskError(
-                "the history leaves do not line up with the compiled criteria",
-                where=f"leaf {leaf}",
-                expected="RuleCompiler's depth-first leaf numbering",
-                hint="population/families/history.py:leaf_favourable must follow compile_rules.",
-            )
-        out[leaf] = found[1]
-    return out
-
-
-def _walk(node: a.Rule, favourable: Truth | None) -> Iterator[tuple[a.Rule, Truth | None]]:
-    from trialdesk.population.families import family_of
-
-    if isinstance(node, a.ReviewAlways) or family_of(node) is not None:
-        yield node, favourable
-    elif isinstance(node, (a.AllOf, a.AnyOf, a.EachAvailable)):
-        for item in node.items:
-            yield from _walk(item, favourable)
-    elif isinstance(node, a.NotOf):
-        flipped = {Truth.TRUE: Truth.FALSE, Truth.FALSE: Truth.TRUE}.get(favourable)  # type: ignore[arg-type]
-        yield from _walk(node.item, flipped)
-    elif isinstance(node, a.ReviewIf):
-        yield from _walk(node.item, Truth.FALSE)
-    elif isinstance(node, a.IfThen):
-        yield from _walk(node.condition, None)
-        yield from _walk(node.then, favourable)
-        if node.otherwise is not None:
-            yield from _walk(node.otherwise, favourable)
-
-
-def _protocol_being_screened() -> Protocol:
-    """The protocol whose screening asked for our tables, found on the call stack.
-
-    WORK-AROUND: what "nothing recorded" means depends on the leaf's position in its criterion
-    (``favourable``), which ``LeafFamily.tables(leaves, setting)`` does not carry and
-    ``families/base.py`` is frozen. Until the interface passes it (a ``favourable`` per leaf
-    from ``RuleCompiler``), the protocol is taken from ``PopulationEngine.screen``'s frame.
-    """
-    frame = sys._getframe(1)
-    while frame is not None:
-        for value in frame.f_locals.values():
-            if isinstance(value, Protocol):
-                return value
-        frame = frame.f_back  # type: ignore[assignment]
-    raise TrialDeskError(
-        "history leaves can only be compiled within a screening",
-        expected="HistoryFamily.tables called under PopulationEngine.screen(protocol, ...)",
     )
