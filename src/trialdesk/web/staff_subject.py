@@ -18,6 +18,7 @@ from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from trialdesk.core.record import Sex
 from trialdesk.core.study.enrollment import EnrollmentOutcome, decide_enrollment
 from trialdesk.errors import AccessDeniedError, TrialDeskError
 from trialdesk.service.access import Actor, Permission
@@ -25,6 +26,9 @@ from trialdesk.web.staff import checked_form, page, redirect, signed_in_actor, t
 from trialdesk.web.study import study_of
 
 __all__ = ["router"]
+
+SEX_CHOICES = tuple(sex.value for sex in Sex)  # the core's FHIR administrative gender
+
 
 router = APIRouter(prefix="/staff/subjects", include_in_schema=False)
 
@@ -149,10 +153,8 @@ def subject_page(request: Request, subject_id: str) -> Response:
         subject=view,
         today=study.today(),
         can={p.value: actor.can(p) for p in Permission},
+        sex_choices=SEX_CHOICES,
     )
-
-
-SEX_CHOICES = ("female", "male", "other", "unknown")
 
 
 @router.post("/{subject_id}/details")
