@@ -33,7 +33,7 @@ __all__ = ["COLUMNS", "STATUS_CODES", "PopulationResult", "assemble"]
 
 #: The columns of results.parquet (docs/population.md), in order.
 COLUMNS = ("person_id", "criterion_id", "kind", "status", "reason", "evaluated_by", "verdict")
-#: Status code (what the SQL returns, see ``sql.status_code``) → status.
+#: Status code (what the SQL returns, see ``combine_sql.status_code``) → status.
 STATUS_CODES = tuple(str(s) for s in (Status.PASS, Status.FAIL, Status.UNKNOWN, Status.REVIEW))
 STATUS_CODES += (str(Status.NOT_APPLICABLE),)
 _REVIEW = STATUS_CODES.index(str(Status.REVIEW))
