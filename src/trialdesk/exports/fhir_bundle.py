@@ -84,7 +84,7 @@ def build_bundle(snapshot: StudySnapshot) -> dict[str, Any]:
         resources.append({
             "resourceType": "Patient", "id": patient_id,
             "identifier": [{"system": f"urn:trialdesk:{trial.trial_id}:subject", "value": s.subject_id}],
-            "gender": {"M": "male", "F": "female"}.get(s.sex, "unknown"),
+            "gender": s.gender or {"M": "male", "F": "female"}.get(s.sex, "unknown"),
         })  # fmt: skip
         subject: dict[str, Any] = {
             "resourceType": "ResearchSubject", "id": _id(trial.trial_id, "subject", s.subject_id),

@@ -4,7 +4,8 @@ Reads only; one read transaction gives a consistent view. What the service does 
 is left empty and said so in ``data_available`` (the report prints that section):
 
 * sex is the subject's recorded administrative gender: female → "F", male → "M"; other,
-  unknown or not recorded → "U" (SDTM controlled terminology has no "other");
+  unknown or not recorded → "U" (SDTM controlled terminology has no "other"); the recorded
+  gender itself is kept beside it (``gender``) for the FHIR export;
 * lab values: the pre-treatment baselines and the graded on-study abnormalities (the lab AE
   suggestions) are stored; on-study results within normal limits are not (LB and the shift
   tables hold what is stored; a baseline's grade is unknown: its reference range is not kept);
@@ -128,6 +129,7 @@ def _subjects(session: Session, trial: TrialRow, cutoff: date) -> list[SubjectFa
                 subject_id=row.code,
                 site=row.site,
                 sex=_SDTM_SEX.get(row.sex or "", "U"),
+                gender=_GENDER.get(row.sex or ""),
                 birth_date=row.birth_date,
                 status=history[-1].to_status if history else row.status,
                 history=history,
@@ -146,6 +148,12 @@ def _subjects(session: Session, trial: TrialRow, cutoff: date) -> list[SubjectFa
 
 # SDTM CT C66731 (Sex): F, M, U; "other" has no code of its own and is reported as U.
 _SDTM_SEX: dict[str, Literal["F", "M"]] = {"female": "F", "male": "M"}
+_GENDER: dict[str, Literal["male", "female", "other", "unknown"]] = {
+    "female": "female",
+    "male": "male",
+    "other": "other",
+    "unknown": "unknown",
+}
 
 
 def _criterion_label(reason: object) -> str:

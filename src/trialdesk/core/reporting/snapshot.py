@@ -63,7 +63,10 @@ class StatusChange(_Frozen):
 class SubjectFact(_Frozen):
     subject_id: str  # the study code (USUBJID suffix), never a name
     site: str
-    sex: Literal["M", "F", "U"] = "U"
+    sex: Literal["M", "F", "U"] = "U"  # SDTM DM.SEX (its terminology has no "other")
+    #: FHIR administrative gender as recorded (None: not recorded); kept beside ``sex`` so that
+    #: a FHIR export can say "other" where SDTM can only say "U".
+    gender: Literal["male", "female", "other", "unknown"] | None = None
     birth_date: date | None = None
     status: str
     history: list[StatusChange] = Field(default_factory=list)
