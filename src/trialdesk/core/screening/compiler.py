@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -28,7 +28,7 @@ from trialdesk.core.protocol.protocol import Protocol
 from trialdesk.core.screening.context import Context
 from trialdesk.core.screening.evaluators import findings, history, lesions, measurements, patient
 from trialdesk.core.screening.outcome import Outcome, Truth, combine_all, combine_any, negate
-from trialdesk.core.screening.result import Status
+from trialdesk.core.screening.result import CriterionResult, Status
 
 __all__ = ["CompiledCriterion", "CompiledProtocol", "Evaluate", "compiled"]
 
@@ -52,6 +52,9 @@ class CompiledCriterion:
     evaluate: Evaluate
     source: str  # "protocol NCT… v1.0, criterion inc-anc": cited with every threshold
     status_of: dict[Truth, Status]  # the criterion's status for its rule's truth value
+    # Evidence-free results shared by every patient they fit (see ``engine._shared_result``):
+    # (status, reasons, missing) -> the one immutable CriterionResult with those values.
+    shared: dict[tuple[object, ...], CriterionResult] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

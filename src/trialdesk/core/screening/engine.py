@@ -54,15 +54,71 @@ def screen(protocol: Protocol, record: PatientRecord, as_of: date) -> ScreeningR
 def _criterion_result(compiled_criterion: CompiledCriterion, outcome: Outcome) -> CriterionResult:
     criterion = compiled_criterion.criterion
     status = compiled_criterion.status_of[outcome.truth]
+    reasons = _unique(outcome.reasons)
+    missing = _unique(outcome.missing) if status in _UNSETTLED else ()
+    if not outcome.evidence:
+        return _shared_result(compiled_criterion, status, reasons, missing)
     return CriterionResult(
         criterion.id,
         criterion.kind,
         status,
-        _unique(outcome.reasons),
+        reasons,
         _unique_evidence(outcome.evidence),
-        _unique(outcome.missing) if status in _UNSETTLED else (),
+        missing,
         criterion.text,
     )
+
+
+def _shared_result(
+    compiled_criterion: CompiledCriterion,
+    status: Status,
+    reasons: tuple[Message, ...],
+    missing: tuple[Message, ...],
+) -> CriterionResult:
+    """The criterion's result for an outcome without evidence ("no HIV test in the window",
+    "a clinician must judge"): the same few values recur for most patients, so one immutable
+    object per distinct value is shared instead of building (and keeping, in a batch) a new
+    result, its tuples and messages for every patient. Every patient is still evaluated; only
+    equal immutable values are shared, like interned strings.
+
+    Values are compared by ``==``, under which ``1 == True == Decimal("1.0")`` although they
+    render differently, so only messages whose parameters are all ``str`` or ``int`` (never
+    ``bool``) take part; any other result is built as usual.
+    """
+    if not (_plain(reasons) and _plain(missing)):
+        return _build(compiled_criterion, status, reasons, missing)
+    shared = compiled_criterion.shared
+    key = (status, reasons, missing)
+    result = shared.get(key)
+    if result is None:
+        result = _build(compiled_criterion, status, reasons, missing)
+        if len(shared) < _MAX_SHARED:  # bounded: patient-specific values stop being stored
+            shared[key] = result
+    return result
+
+
+_MAX_SHARED = 512
+
+
+def _build(
+    compiled_criterion: CompiledCriterion,
+    status: Status,
+    reasons: tuple[Message, ...],
+    missing: tuple[Message, ...],
+) -> CriterionResult:
+    criterion = compiled_criterion.criterion
+    return CriterionResult(
+        criterion.id, criterion.kind, status, reasons, (), missing, criterion.text
+    )
+
+
+def _plain(messages: tuple[Message, ...]) -> bool:
+    for message in messages:
+        for _, value in message.params:
+            kind = type(value)
+            if kind is not str and kind is not int:
+                return False
+    return True
 
 
 def _unique(messages: list[Message]) -> tuple[Message, ...]:
