@@ -1,7 +1,9 @@
 """The set-based queries of a population screening, written once (DuckDB dialect) and
 transpiled by sqlglot for PostgreSQL and Spark.
 
-Reading order: ``td_person`` (sex, birth range) → each leaf family's statements
+Reading order: ``td_person`` (sex, birth range) → ``td_meas``, the measurement rows the
+families want, read once (:mod:`trialdesk.population.families.measurement_rows`) → each leaf
+family's statements
 (:mod:`trialdesk.population.families`), ending in one outcome per (leaf, person) → the
 combination (:mod:`trialdesk.population.combine_sql`): one wide row per person with every
 leaf, the combination layers, per person one status code and reason per criterion.
@@ -21,12 +23,13 @@ from trialdesk.core.criteria import ast as a
 from trialdesk.population.combine_sql import COMBINATION_REUSED, combination_statements
 from trialdesk.population.compile_rules import Compiled
 from trialdesk.population.families import FAMILIES, LeafFamily, family_of
+from trialdesk.population.families.measurement_rows import MEAS, measurement_rows_step
 
 __all__ = ["REUSED_STEPS", "leaves_by_family", "screening_statements", "transpile"]
 
 #: Steps read by several later steps: engines materialise these, and inline the others.
 REUSED_STEPS = (
-    frozenset({"td_person"}).union(COMBINATION_REUSED).union(*(f.reused for f in FAMILIES))
+    frozenset({"td_person", MEAS}).union(COMBINATION_REUSED).union(*(f.reused for f in FAMILIES))
 )
 
 _PERSON = """
@@ -62,6 +65,10 @@ def screening_statements(compiled: Compiled, kinds: dict[str, str]) -> list[tupl
     """(view name, SELECT) in dependency order; the last one is the per-criterion result."""
     grouped = leaves_by_family(compiled)
     statements = [("td_person", _PERSON)]
+    # The measurement table is read once, for every family that reads it.
+    readers = [f.name for f in FAMILIES if f.reads_measurement and grouped.get(f.name)]
+    if readers:
+        statements.append(measurement_rows_step(readers))
     owner: dict[int, LeafFamily] = {}
     for family in FAMILIES:
         leaves = grouped.get(family.name)

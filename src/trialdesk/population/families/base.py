@@ -39,11 +39,27 @@ class Setting:
     #: ``if`` condition), as the screener passes it down: "nothing recorded" reads by it.
     favourable: Mapping[int, Truth | None] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # Several families ask for the same distinct spellings (units, codes): one query each.
+        seen: dict[tuple[str, str], list[str]] = {}
+        read = self.distinct
+
+        def cached(table: str, column: str) -> list[str]:
+            if (table, column) not in seen:
+                seen[table, column] = read(table, column)
+            return seen[table, column]
+
+        object.__setattr__(self, "distinct", cached)
+
 
 class LeafFamily(ABC):
     name: ClassVar[str]
     #: Steps read by several later steps: engines materialise these and inline the others.
     reused: ClassVar[frozenset[str]] = frozenset()
+    #: Whether the family reads the shared measurement rows (``td_meas``,
+    #: :mod:`trialdesk.population.families.measurement_rows`); it then returns the spellings
+    #: of its codes as ``td_<name>_mcode`` among its tables.
+    reads_measurement: ClassVar[bool] = False
 
     @property
     def leaf_view(self) -> str:

@@ -21,42 +21,40 @@ from trialdesk.core.reference_intervals import _tables as default_interval_table
 from trialdesk.core.units import canonical_unit, conversion_factor
 from trialdesk.errors import UnitError
 from trialdesk.population.families.base import LeafFamily, Setting
+from trialdesk.population.families.measurement_rows import (
+    PLAIN_OPERATOR_CONCEPTS,
+    Key,
+    code_ids,
+    shared_tables,
+    spelling_table,
+)
 from trialdesk.population.params import FACTOR, LIMIT, VALUE
 
 __all__ = ["PLAIN_OPERATOR_CONCEPTS", "LabFamily"]
 
-# OMOP "Meas Value Operator" concept for "=": a plain value. Any other operator (<, >, ...)
-# makes the value unusable (unknown) rather than guessed.
-PLAIN_OPERATOR_CONCEPTS = (4171756,)
-
-# The newest day of each (leaf, person) in one aggregate over the wanted codes only (the join
-# to the small code table filters the measurement scan); nothing is cast or stored per row.
+# The newest day of each (leaf, person) in one aggregate over the shared measurement rows of
+# the wanted codes (integer joins; nothing is cast or stored per row).
 _LAB_NEWEST = """
-SELECT c.leaf, m.person_id, MAX(CAST(m.measurement_date AS DATE)) AS newest
-FROM measurement m
-JOIN td_lab_code c ON c.code = m.measurement_source_value
-CROSS JOIN td_params pr
-WHERE CAST(m.measurement_date AS DATE) <= pr.as_of
+SELECT c.leaf, m.person_id, MAX(m.d) AS newest
+FROM td_meas m
+JOIN td_lab_code c ON c.code_id = m.code_id
 GROUP BY c.leaf, m.person_id
 """
 
-# A second scan keeps only the rows of that newest day when it is inside the window; only
+# A second pass keeps only the rows of that newest day when it is inside the window; only
 # these (about one per leaf and person) are cast and evaluated.
 _LAB_DAY = """
 SELECT n.leaf, m.person_id, m.measurement_id, c.code_rank, n.newest AS d,
-  CAST(m.value_as_number AS DECIMAL(20, 6)) AS v,
+  CAST(m.v AS DECIMAL(20, 6)) AS v,
   u.unit,
   CAST(m.range_low AS DECIMAL(20, 6)) AS range_low,
   CAST(m.range_high AS DECIMAL(20, 6)) AS range_high,
-  (m.value_as_number IS NOT NULL AND u.unit IS NOT NULL
-    AND (m.operator_concept_id IS NULL OR po.concept_id IS NOT NULL)) AS usable
-FROM measurement m
-JOIN td_lab_code c ON c.code = m.measurement_source_value
-JOIN td_lab_newest n ON n.leaf = c.leaf AND n.person_id = m.person_id
-  AND n.newest = CAST(m.measurement_date AS DATE)
+  (m.v IS NOT NULL AND u.unit IS NOT NULL AND m.plain) AS usable
+FROM td_meas m
+JOIN td_lab_code c ON c.code_id = m.code_id
+JOIN td_lab_newest n ON n.leaf = c.leaf AND n.person_id = m.person_id AND n.newest = m.d
 JOIN td_lab_leaf l ON l.leaf = n.leaf
-LEFT JOIN td_unit u ON u.unit_source_value = m.unit_source_value
-LEFT JOIN td_plain_operator po ON po.concept_id = m.operator_concept_id
+LEFT JOIN td_munit u ON u.unit_id = m.unit_id
 WHERE n.newest >= l.window_start
 """
 
@@ -79,25 +77,32 @@ def _holds(op: str, left: str, right: str) -> str:
 
 
 # Default limits: every interval for the youngest or oldest reading of the age on the result's
-# day and for the child's sex (both sexes when it is not female or male).
+# day and for the child's sex (both sexes when it is not female or male). The ages are computed
+# once per row, before the join; a row without a birth date (or with no interval) keeps one
+# row with no limit (``n_limits`` 0).
 _LAB_DEFAULT = """
-SELECT r.leaf, r.measurement_id, t.test_idx,
-  COUNT(*) AS n_limits,
+SELECT r.leaf, r.measurement_id, r.test_idx,
+  COUNT(d.analyte) AS n_limits,
   BOOL_AND(HOLDS_DEFAULT) AS all_true,
   BOOL_OR(HOLDS_DEFAULT) AS any_true,
-  BOOL_AND(d.confirmed) AS confirmed
-FROM td_lab_day r
-JOIN td_lab_test t ON t.leaf = r.leaf AND t.relative
-JOIN td_person p ON p.person_id = r.person_id
-JOIN td_default d ON d.analyte = t.analyte AND d.unit = r.unit AND d.use_high = t.use_high
-  AND (d.sex IS NULL OR p.known_sex IS NULL OR d.sex = p.known_sex)
-  AND ((DATE_DIFF('day', p.birth_latest, r.d) * 100 >= d.age_from
-        AND DATE_DIFF('day', p.birth_latest, r.d) * 100 < d.age_to)
-    OR (DATE_DIFF('day', p.birth_earliest, r.d) * 100 >= d.age_from
-        AND DATE_DIFF('day', p.birth_earliest, r.d) * 100 < d.age_to))
-WHERE r.usable AND (CASE WHEN t.use_high THEN r.range_high ELSE r.range_low END) IS NULL
-GROUP BY r.leaf, r.measurement_id, t.test_idx
-""".replace("HOLDS_DEFAULT", _holds("t.op", "r.v", "d.limit_value * t.number"))
+  BOOL_AND(d.confirmed) AS confirmed,
+  BOOL_OR(r.no_birth) AS no_birth
+FROM (
+  SELECT r.leaf, r.measurement_id, r.unit, r.v, t.test_idx, t.analyte, t.use_high, t.op,
+    t.number, p.known_sex, p.birth_earliest IS NULL AS no_birth,
+    DATE_DIFF('day', p.birth_latest, r.d) * 100 AS young,
+    DATE_DIFF('day', p.birth_earliest, r.d) * 100 AS old
+  FROM td_lab_day r
+  JOIN td_lab_test t ON t.leaf = r.leaf AND t.relative
+  JOIN td_person p ON p.person_id = r.person_id
+  WHERE r.usable AND (CASE WHEN t.use_high THEN r.range_high ELSE r.range_low END) IS NULL
+) r
+LEFT JOIN td_default d ON d.analyte = r.analyte AND d.unit = r.unit AND d.use_high = r.use_high
+  AND (d.sex IS NULL OR r.known_sex IS NULL OR d.sex = r.known_sex)
+  AND ((r.young >= d.age_from AND r.young < d.age_to)
+    OR (r.old >= d.age_from AND r.old < d.age_to))
+GROUP BY r.leaf, r.measurement_id, r.test_idx
+""".replace("HOLDS_DEFAULT", _holds("r.op", "r.v", "d.limit_value * r.number"))
 
 _OWN = "(CASE WHEN t.use_high THEN r.range_high ELSE r.range_low END)"
 # One outcome per test of every newest-day row (an unusable row: unknown, ``lab.no_value``).
@@ -107,7 +112,7 @@ SELECT q.leaf, q.person_id, q.measurement_id, q.code_rank, q.test_idx,
     WHEN NOT q.usable THEN 'U'
     WHEN NOT q.relative THEN CASE WHEN q.factor IS NULL THEN 'U' WHEN q.abs_answer THEN 'T' ELSE 'F' END
     WHEN q.own IS NOT NULL THEN CASE WHEN q.own_answer THEN 'T' ELSE 'F' END
-    WHEN q.no_birth OR q.n_limits IS NULL THEN 'U'
+    WHEN q.no_birth OR q.n_limits = 0 THEN 'U'
     WHEN q.all_true <> q.any_true OR NOT q.confirmed THEN 'R'
     WHEN q.all_true THEN 'T' ELSE 'F' END AS t,
   CASE
@@ -116,7 +121,7 @@ SELECT q.leaf, q.person_id, q.measurement_id, q.code_rank, q.test_idx,
       WHEN q.abs_answer THEN 'lab.meets' ELSE 'lab.does_not_meet' END
     WHEN q.own IS NOT NULL THEN CASE WHEN q.own_answer THEN 'lab.meets' ELSE 'lab.does_not_meet' END
     WHEN q.no_birth THEN 'lab.no_range_no_age'
-    WHEN q.n_limits IS NULL THEN 'lab.no_range'
+    WHEN q.n_limits = 0 THEN 'lab.no_range'
     WHEN q.all_true <> q.any_true THEN 'lab.methods_disagree'
     WHEN NOT q.confirmed THEN 'lab.unconfirmed_default'
     WHEN q.all_true THEN 'lab.meets' ELSE 'lab.does_not_meet' END AS r,
@@ -124,11 +129,9 @@ SELECT q.leaf, q.person_id, q.measurement_id, q.code_rank, q.test_idx,
 FROM (
   SELECT r.leaf, r.person_id, r.measurement_id, r.code_rank, r.usable, t.test_idx, t.relative,
     f.factor, HOLDS_ABS AS abs_answer, OWN AS own, HOLDS_OWN AS own_answer,
-    p.birth_earliest IS NULL AS no_birth,
-    de.n_limits, de.all_true, de.any_true, de.confirmed
+    de.no_birth, de.n_limits, de.all_true, de.any_true, de.confirmed
   FROM td_lab_day r
   JOIN td_lab_test t ON t.leaf = r.leaf
-  JOIN td_person p ON p.person_id = r.person_id
   LEFT JOIN td_factor f ON f.leaf = t.leaf AND f.test_idx = t.test_idx AND f.unit = r.unit
   LEFT JOIN td_lab_default de
     ON de.leaf = r.leaf AND de.measurement_id = r.measurement_id AND de.test_idx = t.test_idx
@@ -192,10 +195,7 @@ class LabFamily(LeafFamily):
         {"td_lab_newest", "td_lab_day", "td_lab_row_eval", "td_lab_multi"}
     )
 
-    #: Steps whose joins DuckDB should run in the written order (its join-order optimiser
-    #: builds the newest-day table joined to the code table, a hash table keyed on the
-    #: source-code text: 1.7x slower than filtering the scan by code first).
-    written_order: ClassVar[frozenset[str]] = frozenset({"td_lab_day"})
+    reads_measurement: ClassVar[bool] = True
 
     def accepts(self, node: a.Rule) -> bool:
         # Supplemental-oxygen components are not in OMOP: room-air readings stay in Python.
@@ -219,30 +219,34 @@ class LabFamily(LeafFamily):
 
     def tables(self, leaves: list[tuple[int, a.Rule]], setting: Setting) -> dict[str, pa.Table]:
         labs = [(leaf, node) for leaf, node in leaves if isinstance(node, a.LabCheck)]
-        units = _units(setting.distinct("measurement", "unit_source_value"))
-        readable = set(units.values())
+        readable = set(_units(setting.distinct("measurement", "unit_source_value")).values())
         starts = [
             (leaf, (node.window or setting.windows.window(node.category)).before(setting.as_of))
             for leaf, node in labs
         ]
+        ids = code_ids(setting)
         return {
-            "td_plain_operator": pa.table(
-                {"concept_id": pa.array(PLAIN_OPERATOR_CONCEPTS, pa.int32())}
-            ),
-            "td_unit": pa.table(
-                {"unit_source_value": list(units), "unit": list(units.values())},
-                schema=pa.schema([("unit_source_value", pa.string()), ("unit", pa.string())]),
-            ),
+            **shared_tables(setting),
+            "td_lab_mcode": spelling_table(setting, self.measurement_keys(leaves)),
             "td_lab_leaf": pa.table(
                 {
                     "leaf": pa.array([leaf for leaf, _ in starts], pa.int32()),
                     "window_start": pa.array([start for _, start in starts], pa.date32()),
                 }
             ),
-            "td_lab_code": _lab_codes(labs),
+            "td_lab_code": _lab_codes(labs, ids),
             "td_lab_test": _lab_tests(labs),
             "td_factor": _factors(labs, readable),
             "td_default": _defaults(labs, readable),
+        }
+
+    def measurement_keys(self, leaves: list[tuple[int, a.Rule]]) -> set[Key]:
+        """The (system, code) keys the family reads from measurement."""
+        return {
+            ("loinc", loinc)
+            for _, node in leaves
+            if isinstance(node, a.LabCheck)
+            for loinc in node.analyte.loinc
         }
 
 
@@ -258,18 +262,19 @@ def _units(spellings: list[str]) -> dict[str, str]:
     return readable
 
 
-def _lab_codes(labs: list[tuple[int, a.LabCheck]]) -> pa.Table:
-    leaf, code, rank = [], [], []
+def _lab_codes(labs: list[tuple[int, a.LabCheck]], ids: dict[Key, int]) -> pa.Table:
+    """Per leaf, the code id of each of its LOINC codes seen in the data, with its rank."""
+    leaf, code_id, rank = [], [], []
     for leaf_no, node in labs:
         for index, loinc in enumerate(node.analyte.loinc):
-            for written in (f"loinc:{loinc}", loinc):  # a bare code is read as LOINC
+            if ("loinc", loinc) in ids:
                 leaf.append(leaf_no)
-                code.append(written)
+                code_id.append(ids["loinc", loinc])
                 rank.append(index)
     return pa.table(
         {
             "leaf": pa.array(leaf, pa.int32()),
-            "code": pa.array(code, pa.string()),
+            "code_id": pa.array(code_id, pa.int32()),
             "code_rank": pa.array(rank, pa.int32()),
         }
     )

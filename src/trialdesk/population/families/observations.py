@@ -26,9 +26,17 @@ from trialdesk.core.screening.evaluators import findings
 from trialdesk.core.units import SIGNIFICANT_DIGITS, conversion_factor, round_significant
 from trialdesk.errors import TrialDeskError
 from trialdesk.population.families.base import LeafFamily, Setting
+from trialdesk.population.families.measurement_rows import (
+    Key,
+    code_ids,
+    shared_tables,
+    spelling_table,
+)
 from trialdesk.population.families.observations_sql import (
+    OBS_CANDIDATES,
     OBS_LEAF,
     OBS_MEASURE,
+    OBS_MULTI,
     OBS_PERFORMANCE,
     OBS_PICK,
     OBS_ROWS,
@@ -88,7 +96,10 @@ def _kind(node: a.Rule) -> str:
 
 class ObservationFamily(LeafFamily):
     name = "obs"
-    reused: ClassVar[frozenset[str]] = frozenset({"td_obs_pick"})
+    reused: ClassVar[frozenset[str]] = frozenset(
+        {"td_obs_candidates", "td_obs_multi", "td_obs_pick"}
+    )
+    reads_measurement: ClassVar[bool] = True
 
     def accepts(self, node: a.Rule) -> bool:
         # Adverse events are not in OMOP: the toxicity leaf is its attestation or unknown.
@@ -99,12 +110,18 @@ class ObservationFamily(LeafFamily):
 
     def statements(self, leaves: list[tuple[int, a.Rule]]) -> list[tuple[str, str]]:
         scored = any(isinstance(n, a.PerformanceCheck) for _, n in leaves)
-        pick = OBS_PICK.format(
+        candidates = OBS_CANDIDATES.format(
             scale_join="LEFT JOIN td_obs_scale s ON s.person_id = r.person_id" if scored else "",
             scale_test="OR r.variant = s.scale" if scored else "",
         )
         steps = [("td_obs_scale", OBS_SCALE)] if scored else []
-        steps += [("td_obs_rows", OBS_ROWS), ("td_obs_pick", pick), ("td_obs_measure", OBS_MEASURE)]
+        steps += [
+            ("td_obs_rows", OBS_ROWS),
+            ("td_obs_candidates", candidates),
+            ("td_obs_multi", OBS_MULTI),
+            ("td_obs_pick", OBS_PICK),
+            ("td_obs_measure", OBS_MEASURE),
+        ]
         leaf = OBS_LEAF + (OBS_PERFORMANCE if scored else "")
         return [*steps, (self.leaf_view, leaf)]
 
@@ -118,9 +135,7 @@ class ObservationFamily(LeafFamily):
             # reads none): an empty one with the v5.4 columns stands in for it.
             observed = []
             extra["observation"] = OBSERVATION_SCHEMA.empty_table()
-        written = sorted(
-            set(observed) | set(setting.distinct("measurement", "measurement_source_value"))
-        )
+        written = sorted(observed)
         values = [] if extra else setting.distinct("observation", "value_as_string")
         needs_units = any(k in ("life", "performance") for k in kinds.values())
         spellings = [] if extra else setting.distinct("observation", "unit_source_value")
@@ -133,7 +148,10 @@ class ObservationFamily(LeafFamily):
         return {
             **extra,
             "td_obs_leaf": _leaf_table(leaves, kinds, setting),
+            **shared_tables(setting),
+            "td_obs_mcode": spelling_table(setting, _measurement_keys(leaves)),
             "td_obs_code": _code_table(leaves, written, setting),
+            "td_obs_mkey": _measurement_key_table(leaves, code_ids(setting)),
             "td_obs_value": _value_table(values),
             "td_obs_wanted": _wanted_table(leaves),
             "td_obs_answer_concept": pa.table(
@@ -241,6 +259,31 @@ def _code_table(leaves: list[tuple[int, a.Rule]], written: list[str], setting: S
     schema = pa.schema(
         [
             ("code", pa.string()),
+            ("leaf", pa.int32()),
+            ("code_rank", pa.int32()),
+            ("variant", pa.string()),
+        ]
+    )
+    return pa.table(rows, schema=schema)
+
+
+def _measurement_keys(leaves: list[tuple[int, a.Rule]]) -> set[Key]:
+    return {key for _, node in leaves for key, _variant in _codes_of(node)}
+
+
+def _measurement_key_table(leaves: list[tuple[int, a.Rule]], ids: dict[Key, int]) -> pa.Table:
+    """Per leaf, the code id of each of its keys seen in measurement, with rank and variant."""
+    rows: dict[str, list[object]] = {k: [] for k in ("code_id", "leaf", "code_rank", "variant")}
+    for number, node in leaves:
+        for rank, (key, variant) in enumerate(_codes_of(node)):
+            if key in ids:
+                rows["code_id"].append(ids[key])
+                rows["leaf"].append(number)
+                rows["code_rank"].append(rank)
+                rows["variant"].append(variant)
+    schema = pa.schema(
+        [
+            ("code_id", pa.int32()),
             ("leaf", pa.int32()),
             ("code_rank", pa.int32()),
             ("variant", pa.string()),

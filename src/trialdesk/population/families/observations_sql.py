@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from trialdesk.population.families.age import _MONTHS
 
-__all__ = ["OBS_LEAF", "OBS_MEASURE", "OBS_PERFORMANCE", "OBS_PICK", "OBS_ROWS", "OBS_SCALE"]
+__all__ = [
+    "OBS_CANDIDATES",
+    "OBS_LEAF",
+    "OBS_MEASURE",
+    "OBS_MULTI",
+    "OBS_PERFORMANCE",
+    "OBS_PICK",
+    "OBS_ROWS",
+    "OBS_SCALE",
+]
 
 # The rows carrying a leaf's codes, from both tables, not after the as-of date; the value as
 # the record reader reads it (string first, then number with its unit, then a Yes/No concept).
+# Measurement rows come from the shared rows (``td_meas``: already cut at the as-of date).
 OBS_ROWS = """
 SELECT c.leaf, c.variant, o.person_id, c.code_rank, 1 AS tbl, o.observation_id AS row_id,
   CAST(o.observation_date AS DATE) AS d,
@@ -25,15 +35,12 @@ LEFT JOIN td_obs_unit u ON u.unit_source_value = o.unit_source_value
 LEFT JOIN td_obs_answer_concept ac ON ac.concept_id = o.value_as_concept_id
 WHERE CAST(o.observation_date AS DATE) <= pr.as_of
 UNION ALL
-SELECT c.leaf, c.variant, m.person_id, c.code_rank, 0 AS tbl, m.measurement_id AS row_id,
-  CAST(m.measurement_date AS DATE) AS d,
+SELECT c.leaf, c.variant, m.person_id, c.code_rank, 0 AS tbl, m.measurement_id AS row_id, m.d,
   CAST(NULL AS VARCHAR) AS token, CAST(NULL AS BOOLEAN) AS answer, CAST(NULL AS VARCHAR) AS qual,
-  CAST(m.value_as_number AS DECIMAL(20, 6)) AS q, u.unit
-FROM measurement m
-JOIN td_obs_code c ON c.code = m.measurement_source_value
-CROSS JOIN td_params pr
-LEFT JOIN td_obs_unit u ON u.unit_source_value = m.unit_source_value
-WHERE CAST(m.measurement_date AS DATE) <= pr.as_of
+  CAST(m.v AS DECIMAL(20, 6)) AS q, u.unit
+FROM td_meas m
+JOIN td_obs_mkey c ON c.code_id = m.code_id
+LEFT JOIN td_munit u ON u.unit_id = m.unit_id
 """
 
 # Completed years by the earliest possible birth date (the oldest reading) choose the scale.
@@ -44,13 +51,32 @@ FROM td_person p CROSS JOIN td_params pr
 WHERE p.birth_earliest IS NOT NULL
 """.format(months=_MONTHS.format(b="p.birth_earliest"))
 
+# The rows each leaf reads (a performance leaf: its scale's rows only), stored once.
+OBS_CANDIDATES = """
+SELECT r.leaf, r.person_id, r.code_rank, r.tbl, r.row_id, r.d, r.token, r.answer, r.qual,
+  r.q, r.unit
+FROM td_obs_rows r {scale_join}
+WHERE r.variant = '' {scale_test}
+"""
+
+# (leaf, person) with several candidate rows: the only ones that need ranking.
+OBS_MULTI = """
+SELECT leaf, person_id FROM td_obs_candidates GROUP BY leaf, person_id HAVING COUNT(*) > 1
+"""
+
 # The screener's pick: newest day, then code order, measurement before observation, then id.
+# Most (leaf, person) have a single row (taken as it is); the others are ranked.
 OBS_PICK = """
+SELECT r.leaf, r.person_id, r.d, r.token, r.answer, r.qual, r.q, r.unit
+FROM td_obs_candidates r
+LEFT JOIN td_obs_multi x ON x.leaf = r.leaf AND x.person_id = r.person_id
+WHERE x.leaf IS NULL
+UNION ALL
 SELECT x.leaf, x.person_id, x.d, x.token, x.answer, x.qual, x.q, x.unit FROM (
   SELECT r.*, ROW_NUMBER() OVER (PARTITION BY r.leaf, r.person_id
     ORDER BY r.d DESC, r.code_rank, r.tbl, r.row_id) AS k
-  FROM td_obs_rows r {scale_join}
-  WHERE r.variant = '' {scale_test}
+  FROM td_obs_candidates r
+  JOIN td_obs_multi m ON m.leaf = r.leaf AND m.person_id = r.person_id
 ) x WHERE x.k = 1
 """
 
