@@ -137,7 +137,11 @@ def _subjects(session: Session, trial: TrialRow, cutoff: date) -> list[SubjectFa
                 screen_fail_reasons=[]
                 if screening is None
                 else [_criterion_label(r) for r in screening.fail_reasons],
-                enrolled_on=None if row.enrolled_at is None else row.enrolled_at.date(),
+                # The clinical date given at enrollment; rows from before it was stored
+                # (migration 0003) fall back to the day the enrollment was recorded.
+                enrolled_on=None
+                if row.enrolled_at is None
+                else row.enrolled_on or row.enrolled_at.date(),
                 ended_on=row.ended_on,
                 end_reason=row.end_reason,
                 death_date=None if extra is None else extra.death_date,
