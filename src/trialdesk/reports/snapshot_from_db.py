@@ -64,6 +64,7 @@ from trialdesk.service.treatment.models import (
     TreatmentSubjectRow,
     TumourAssessmentRow,
 )
+from trialdesk.service.treatment.schedule import assessment_windows
 
 __all__ = ["snapshot_from_database", "snapshot_from_session"]
 
@@ -473,12 +474,19 @@ def _responses(
             continue
         subject = by_code[code]
         death = subject.death_date if subject.death_date and subject.death_date <= cutoff else None
+        row_subject = session.get(SubjectRow, row.subject_id)
+        windows = (
+            assessment_windows(session, plan, row_subject)
+            if row_subject is not None and row_subject.enrolled_at is not None
+            else []
+        )
         ends = derive_endpoints(
             summary,
             start,
             disease_control=plan.response.disease_control,
             death=death,
             cutoff=cutoff,
+            assessment_windows=windows,
         )
         alive = max(
             [start, *(r.on for r in responses if r.subject_id == code)]

@@ -9,10 +9,16 @@ Conventions (stated because sources differ; docs/treatment-and-safety.md repeats
   criteria) or death from any cause, whichever is first. Without an event, PFS is censored
   at the last adequate assessment (a time point that is not NE), or at the start of
   treatment when there is none (FDA guidance on cancer trial endpoints, 2018, Table).
+* Progression or death after two or more missed tumour assessments in a row (planned
+  assessment windows that passed with no adequate assessment) is not counted as an event: PFS
+  is censored at the last adequate assessment before the missed ones (same FDA table:
+  "death or progression after more than one missed visit"); the planned windows come from the
+  protocol's visit calendar (``assessment_windows``). Without them the rule cannot apply, and
+  the event stands.
 * Disease control: the best overall response is one of the protocol's ``disease_control``
   categories. A best response of NE leaves it unknown, not "no".
 * Duration of response: responders (best CR or PR) only, from the first CR/PR time point to
-  progression or death, censored like PFS.
+  progression or death, censored like PFS (including the missed-assessments rule).
 """
 
 from __future__ import annotations
@@ -101,6 +107,34 @@ def _censor(
     return after or start, "censored: no adequate assessment after the start"
 
 
+def _after_missed(
+    summary: ResponseSummary,
+    event: tuple[date, str],
+    since: date,
+    windows: Sequence[tuple[date, date]],
+) -> tuple[date, str] | None:
+    """Censoring instead of the event when two or more planned assessment windows passed,
+    unassessed, between the last adequate assessment (or ``since``) and the event."""
+    when = event[0]
+    last = max(
+        (p.date for p in summary.timepoints if p.overall != NOT_EVALUABLE and p.date < when),
+        default=None,
+    )
+    anchor = since if last is None or last < since else last
+    missed = [w for w in windows if w[0] > anchor and w[1] < when]
+    if len(missed) < 2:
+        return None
+    where = (
+        "the last adequate tumour assessment"
+        if last is not None and last >= since
+        else "the start (no adequate assessment before them)"
+    )
+    return anchor, (
+        f"censored at {where}: the {event[1]} on {when.isoformat()} came after "
+        f"{len(missed)} missed tumour assessments in a row (FDA 2018 guidance)"
+    )
+
+
 def derive_endpoints(
     summary: ResponseSummary,
     start: date,
@@ -108,7 +142,9 @@ def derive_endpoints(
     disease_control: Sequence[str],
     death: date | None = None,
     cutoff: date | None = None,
+    assessment_windows: Sequence[tuple[date, date]] = (),
 ) -> Endpoints:
+    """``assessment_windows``: (earliest, latest) of every planned tumour assessment."""
     if death is not None and death < start:
         raise InputError(
             "death is recorded before the start of treatment",
@@ -117,7 +153,11 @@ def derive_endpoints(
             got=death.isoformat(),
         )
     event = _event(summary, death, cutoff)
-    if event is not None:
+    windows = sorted(assessment_windows)
+    censored = None if event is None else _after_missed(summary, event, start, windows)
+    if censored is not None:
+        pfs = TimeToEvent(False, censored[0], _days(start, censored[0]), censored[1])
+    elif event is not None:
         pfs = TimeToEvent(True, event[0], _days(start, event[0]), event[1])
     else:
         when, why = _censor(summary, start, cutoff)
@@ -138,12 +178,16 @@ def derive_endpoints(
         pfs=pfs,
         disease_control=control,
         disease_control_reason=control_reason,
-        duration_of_response=_duration_of_response(summary, start, event, cutoff),
+        duration_of_response=_duration_of_response(summary, start, event, cutoff, windows),
     )
 
 
 def _duration_of_response(
-    summary: ResponseSummary, start: date, event: tuple[date, str] | None, cutoff: date | None
+    summary: ResponseSummary,
+    start: date,
+    event: tuple[date, str] | None,
+    cutoff: date | None,
+    windows: Sequence[tuple[date, date]],
 ) -> TimeToEvent | None:
     if summary.best_response not in _RESPONSES:
         return None
@@ -158,6 +202,9 @@ def _duration_of_response(
     if first is None:
         return None
     if event is not None and event[0] >= first:
+        censored = _after_missed(summary, event, first, windows)
+        if censored is not None:
+            return TimeToEvent(False, censored[0], _days(first, censored[0]), censored[1])
         return TimeToEvent(True, event[0], _days(first, event[0]), event[1])
     when, why = _censor(summary, start, cutoff, after=first)
     return TimeToEvent(False, when, _days(first, when), why)

@@ -19,7 +19,7 @@ from trialdesk.service.subjects import get_subject
 from trialdesk.service.treatment.access import TreatmentPermission, require_treatment
 from trialdesk.service.treatment.exposure import first_dose
 from trialdesk.service.treatment.models import TreatmentSubjectRow, TumourAssessmentRow
-from trialdesk.service.treatment.schedule import on_study_subject
+from trialdesk.service.treatment.schedule import assessment_windows, on_study_subject
 
 __all__ = ["CRITERIA", "endpoints", "put_assessments", "record_death", "summary_of"]
 
@@ -139,4 +139,5 @@ def endpoints(
         disease_control=plan.response.disease_control,
         death=None if facts is None else facts.death_date,
         cutoff=cutoff,
+        assessment_windows=assessment_windows(session, plan, subject),
     )

@@ -24,6 +24,7 @@ from trialdesk.service.treatment.access import TreatmentPermission, require_trea
 from trialdesk.service.treatment.models import CycleStartRow, VisitRow
 
 __all__ = [
+    "assessment_windows",
     "calendar",
     "cycle_report",
     "enrollment_date",
@@ -138,6 +139,21 @@ def calendar(
         actual_starts=_starts(session, subject.id),
         done=_done(session, subject.id),
     )
+
+
+#: Visit kinds at which the tumour response is assessed (their windows drive the PFS rule on
+#: missed assessments, core.treatment.endpoints).
+ASSESSMENT_KINDS = frozenset({"assessment", "end_of_treatment"})
+
+
+def assessment_windows(
+    session: Session, plan: TreatmentPlan, subject: SubjectRow
+) -> list[tuple[date, date]]:
+    """(earliest, latest) of each planned tumour assessment of an enrolled subject, following
+    the recorded cycle starts (a delayed cycle moves its assessments)."""
+    enrolled = enrollment_date(subject)
+    visits = plan_calendar(plan, enrolled, enrolled, actual_starts=_starts(session, subject.id))
+    return [(v.earliest, v.latest) for v in visits if v.kind in ASSESSMENT_KINDS]
 
 
 def cycle_report(
