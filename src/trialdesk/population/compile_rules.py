@@ -1,14 +1,16 @@
 """Criteria AST → SQL column expressions that reproduce the screener's five-valued logic.
 
-Every node of a criterion's rule becomes three columns per person: its truth (``T``, ``F``,
-``U`` unknown, ``R`` review, ``N`` not applicable), its first reason (a message key, as the
-in-memory screener's first reason) and ``no_data`` (UNKNOWN because nothing usable exists,
-which ``each_available`` needs). The combination rules mirror
+Every node of a criterion's rule becomes three columns per person: its truth as a small
+integer (``TRUTH_CODES``: 0 TRUE, 1 FALSE, 2 UNKNOWN, 3 REVIEW, 4 not applicable), its first
+reason as an integer code (a message key of the reason dictionary, times ``REASON_STEP``, as
+the in-memory screener's first reason) and ``no_data`` (UNKNOWN because nothing usable exists,
+which ``each_available`` needs). Integers, not text: the layers run over millions of rows, and
+comparing and moving integers costs a fraction of doing so with strings. The combination rules mirror
 :mod:`trialdesk.core.screening.outcome` and :mod:`trialdesk.core.screening.engine` exactly:
 ``and``/``or`` choose the decisive value, then UNKNOWN, then REVIEW, ignoring NA; the reason is
 that of the first item holding the chosen value.
 
-The expressions contain only column names, the five truth codes and message keys: every
+The expressions contain only column names and the truth codes: every
 threshold lives in a parameter table (:mod:`trialdesk.population.params`).
 """
 
@@ -20,7 +22,32 @@ from trialdesk.core.criteria import ast as a
 from trialdesk.core.screening.outcome import Truth
 from trialdesk.population.families import family_of
 
-__all__ = ["Compiled", "Layer", "NodeColumns", "RuleCompiler", "compilable"]
+__all__ = [
+    "REASON_STEP",
+    "TRUTH_CODES",
+    "Compiled",
+    "Layer",
+    "NodeColumns",
+    "RuleCompiler",
+    "compilable",
+    "truth_code",
+]
+
+#: The truth codes, by index: the SQL carries ``TRUTH_CODES.index(letter)``. For an inclusion
+#: the index is also the status code (``result.STATUS_CODES``: pass, fail, unknown, review, n/a).
+TRUTH_CODES = ("T", "F", "U", "R", "N")
+#: A leaf's outcome travels as one integer: truth + 8 * no_data + REASON_STEP * reason code, so
+#: that the reason part is ``x - x % REASON_STEP`` (no integer division, which the dialects
+#: spell differently); reason columns hold the code times REASON_STEP.
+REASON_STEP = 64
+
+
+def truth_code(letter: str) -> str:
+    """The SQL integer literal of a truth letter (T, F, U, R, N)."""
+    return str(TRUTH_CODES.index(letter))
+
+
+_T, _F, _U, _R, _N = (truth_code(x) for x in TRUTH_CODES)
 
 _COMBINATORS = (a.AllOf, a.AnyOf, a.NotOf, a.IfThen, a.EachAvailable, a.ReviewIf)
 
@@ -94,13 +121,13 @@ class RuleCompiler:
             cols = [k[0] for k in kids]
             height = 1 + max(k[1] for k in kids)
             if isinstance(node, a.AnyOf):
-                return self._combine(cols, height, "T", "F", None), height
+                return self._combine(cols, height, _T, _F, None), height
             members = None
             if isinstance(node, a.EachAvailable):
-                avail = [f"NOT ({c.t} = 'U' AND {c.n})" for c in cols]
+                avail = [f"NOT ({c.t} = {_U} AND {c.n})" for c in cols]
                 none = f"NOT ({' OR '.join(avail)})"
                 members = [f"({x} OR {none})" for x in avail]
-            return self._combine(cols, height, "F", "T", members), height
+            return self._combine(cols, height, _F, _T, members), height
         if isinstance(node, (a.NotOf, a.ReviewIf)):
             below_favourable = (
                 _FLIP.get(favourable) if isinstance(node, a.NotOf) else Truth.FALSE  # type: ignore[arg-type]
@@ -108,9 +135,9 @@ class RuleCompiler:
             kid, below = self._node(node.item, below_favourable)
             height = below + 1
             if isinstance(node, a.NotOf):
-                truth = f"CASE {kid.t} WHEN 'T' THEN 'F' WHEN 'F' THEN 'T' ELSE {kid.t} END"
+                truth = f"CASE {kid.t} WHEN {_T} THEN {_F} WHEN {_F} THEN {_T} ELSE {kid.t} END"
             else:
-                truth = f"CASE {kid.t} WHEN 'T' THEN 'R' ELSE {kid.t} END"
+                truth = f"CASE {kid.t} WHEN {_T} THEN {_R} ELSE {kid.t} END"
             return self._emit(height, truth, kid.r, kid.n), height
         if isinstance(node, a.IfThen):
             return self._if(node, favourable)
@@ -133,20 +160,26 @@ class RuleCompiler:
         default: str,
         members: list[str] | None,
     ) -> NodeColumns:
-        member = members or ["TRUE"] * len(cols)
-        relevant = [f"({m} AND {c.t} <> 'N')" for m, c in zip(member, cols, strict=True)]
+        # ``m AND c.t = value`` with value one of T, F, U, R already excludes not-applicable
+        # items, and without membership conditions (all but each_available) the term is just
+        # ``c.t = value``: the planner evaluates every term per person, so they stay short.
+        member = members or [""] * len(cols)
+
+        def when(m: str, term: str) -> str:
+            return f"({m} AND {term})" if m else term
 
         def any_with(value: str) -> str:
             return " OR ".join(
-                f"({r} AND {c.t} = '{value}')" for r, c in zip(relevant, cols, strict=True)
+                when(m, f"{c.t} = {value}") for m, c in zip(member, cols, strict=True)
             )
 
+        relevant = " OR ".join(when(m, f"{c.t} <> {_N}") for m, c in zip(member, cols, strict=True))
         truth = (
-            f"CASE WHEN {any_with(decisive)} THEN '{decisive}' "
-            f"WHEN {any_with('U')} THEN 'U' WHEN {any_with('R')} THEN 'R' "
-            f"WHEN {' OR '.join(relevant)} THEN '{default}' ELSE 'N' END"
+            f"CASE WHEN {any_with(decisive)} THEN {decisive} "
+            f"WHEN {any_with(_U)} THEN {_U} WHEN {any_with(_R)} THEN {_R} "
+            f"WHEN {relevant} THEN {default} ELSE {_N} END"
         )
-        chosen = [f"({m} AND {c.t} = {{t}})" for m, c in zip(member, cols, strict=True)]
+        chosen = [when(m, f"{c.t} = {{t}}") for m, c in zip(member, cols, strict=True)]
         reason = (
             "CASE "
             + " ".join(f"WHEN {ch} THEN {c.r}" for ch, c in zip(chosen, cols, strict=True))
@@ -161,21 +194,21 @@ class RuleCompiler:
         other, h3 = self._node(node.otherwise, favourable) if node.otherwise else (None, 0)
         height = 1 + max(h1, h2, h3)
         if other is None:
-            settled = f"{then.t} IN ('T', 'F')"
-            on_false = ("'N'", cond.r, "FALSE")
+            settled = f"{then.t} IN ({_T}, {_F})"
+            on_false = (_N, cond.r, "FALSE")
         else:
-            settled = f"{then.t} IN ('T', 'F') AND {then.t} = {other.t}"
+            settled = f"{then.t} IN ({_T}, {_F}) AND {then.t} = {other.t}"
             on_false = (other.t, other.r, other.n)
         truth = (
-            f"CASE WHEN {cond.t} = 'T' THEN {then.t} WHEN {cond.t} = 'F' THEN {on_false[0]} "
+            f"CASE WHEN {cond.t} = {_T} THEN {then.t} WHEN {cond.t} = {_F} THEN {on_false[0]} "
             f"WHEN {settled} THEN {then.t} ELSE {cond.t} END"
         )
         reason = (
-            f"CASE WHEN {cond.t} = 'T' THEN {cond.r} WHEN {cond.t} = 'F' THEN {on_false[1]} "
+            f"CASE WHEN {cond.t} = {_T} THEN {cond.r} WHEN {cond.t} = {_F} THEN {on_false[1]} "
             f"WHEN {settled} THEN {then.r} ELSE {cond.r} END"
         )
         nodata = (
-            f"CASE WHEN {cond.t} = 'T' THEN {then.n} WHEN {cond.t} = 'F' THEN {on_false[2]} "
+            f"CASE WHEN {cond.t} = {_T} THEN {then.n} WHEN {cond.t} = {_F} THEN {on_false[2]} "
             f"WHEN {settled} THEN {then.n} ELSE {cond.n} END"
         )
         return self._emit(height, truth, reason, nodata), height

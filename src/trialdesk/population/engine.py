@@ -15,15 +15,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 
 from trialdesk.core.criteria import ast as a
 from trialdesk.core.protocol.protocol import Protocol
 from trialdesk.core.screening.outcome import Truth
 from trialdesk.errors import InputError
+from trialdesk.population.combine_sql import PIVOT_STEP, literal_reasons, reason_table
 from trialdesk.population.compile_rules import RuleCompiler, compilable
 from trialdesk.population.fallback import fallback_results
-from trialdesk.population.families import FAMILIES, Setting
+from trialdesk.population.families import FAMILIES, Setting, family_of
+from trialdesk.population.leaf_pivot import pivot_leaf_codes
 from trialdesk.population.omop import find_tables
 from trialdesk.population.params import common_tables
 from trialdesk.population.result import PopulationResult, assemble
@@ -32,6 +35,8 @@ from trialdesk.population.sql import leaves_by_family, screening_statements
 __all__ = ["FALLBACKS", "Plan", "PopulationEngine", "Progress", "plan_screening"]
 
 FALLBACKS = ("python", "review")
+#: Engines that run the pivot step in numpy (see ``PopulationEngine.pivot_in_arrow``).
+ARROW_PIVOT = frozenset({"duckdb"})
 Progress = Callable[[str], None]
 
 
@@ -46,6 +51,8 @@ class Plan:
     leaves: dict[str, list[tuple[int, a.Rule]]]
     #: leaf number → the answer that helps eligibility there (see ``Compiled.favourable``)
     favourable: dict[int, Truth | None] = field(default_factory=dict)
+    #: the reason dictionary's part fixed by the SQL text (``combine_sql.literal_reasons``)
+    reasons: list[str] = field(default_factory=list)
 
 
 def plan_screening(protocol: Protocol, as_of: date) -> Plan:
@@ -61,8 +68,17 @@ def plan_screening(protocol: Protocol, as_of: date) -> Plan:
             fallback_ids.append(criterion.id)
     statements = screening_statements(compiler.out, kinds) if compiled_ids else []
     leaves = leaves_by_family(compiler.out)
+    owner = {leaf: family_of(node) for leaf, node in compiler.out.leaves}
+    reasons = literal_reasons(compiler.out, {k: f for k, f in owner.items() if f is not None})
     return Plan(
-        protocol, as_of, compiled_ids, fallback_ids, statements, leaves, compiler.out.favourable
+        protocol,
+        as_of,
+        compiled_ids,
+        fallback_ids,
+        statements,
+        leaves,
+        compiler.out.favourable,
+        reasons,
     )
 
 
@@ -93,17 +109,22 @@ class PopulationEngine(ABC):
         say(f"loading OMOP tables into {self.name}")
         self.load(paths)
         sql_rows = None
+        reason_keys: list[str] = []
         if plan.statements:
             setting = Setting(as_of, protocol.model.recency_windows, self.distinct, plan.favourable)
             tables = common_tables(as_of)
             for family in FAMILIES:
                 if plan.leaves.get(family.name):
                     tables.update(family.tables(plan.leaves[family.name], setting))
+            reason_keys, tables["td_reason_key"] = reason_table(plan.reasons, tables)
             for name, table in tables.items():
                 self.register(name, table)
             for name, statement in plan.statements[:-1]:
                 say(f"compiling {name}")
-                self.create(name, statement)
+                if name == PIVOT_STEP and self.pivot_in_arrow:
+                    self._pivot(name, plan)
+                else:
+                    self.create(name, statement)
             say(f"screening {len(plan.compiled_ids)} criteria in SQL")
             sql_rows = self.fetch(plan.statements[-1][1])
         persons = self.fetch("SELECT person_id FROM person")
@@ -119,10 +140,32 @@ class PopulationEngine(ABC):
                 )
         say("assembling the results")
         return assemble(
-            protocol, plan, persons, sql_rows, fallback_rows, self.name, review_ids=review_ids
+            protocol,
+            plan,
+            persons,
+            sql_rows,
+            fallback_rows,
+            self.name,
+            review_ids=review_ids,
+            reason_keys=reason_keys,
         )
 
+    def _pivot(self, name: str, plan: Plan) -> None:
+        """The pivot step in numpy (:mod:`trialdesk.population.leaf_pivot`), same columns as
+        its SQL."""
+        codes = self.fetch("SELECT leaf, person_id, code FROM td_leaf_eval")
+        persons = self.fetch("SELECT DISTINCT person_id FROM td_person")
+        ids = persons.column("person_id").to_numpy().astype(np.int64)
+        leaves = sorted(leaf for pairs in plan.leaves.values() for leaf, _node in pairs)
+        self.register(name, pivot_leaf_codes(codes, ids, leaves))
+
     # -- what an adapter provides ---------------------------------------------------------
+    @property
+    def pivot_in_arrow(self) -> bool:
+        """Whether fetching the leaf rows and pivoting them in numpy beats the SQL pivot: an
+        embedded engine, whose rows reach Arrow without a network or a JVM in between."""
+        return self.name in ARROW_PIVOT
+
     @abstractmethod
     def load(self, paths: dict[str, Path]) -> None:
         """Make each OMOP table queryable under its own name (person, measurement, ...)."""

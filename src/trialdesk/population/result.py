@@ -9,6 +9,7 @@ dictionary-encoded columns only when asked for (:meth:`PopulationResult.table`, 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -24,7 +25,10 @@ import pyarrow.parquet as pq
 from trialdesk.core.protocol.protocol import Protocol
 from trialdesk.core.screening.result import Status, Verdict, verdict_of
 from trialdesk.errors import InputError, TrialDeskError
+from trialdesk.population.combine_sql import UNLISTED_REASON
+from trialdesk.population.compile_rules import REASON_STEP
 from trialdesk.population.fallback import NOT_COMPILED
+from trialdesk.population.leaf_pivot import positions
 
 if TYPE_CHECKING:
     from trialdesk.population.engine import Plan
@@ -48,6 +52,8 @@ _VERDICTS = (
 )
 
 IntArray = npt.NDArray[np.integer]
+_REASON_SHIFT = REASON_STEP.bit_length() - 1
+assert 1 << _REASON_SHIFT == REASON_STEP
 
 
 @dataclass
@@ -161,6 +167,38 @@ class _Reasons:
         indices = encoded.indices.to_numpy(zero_copy_only=False)
         return local[indices] if len(local) else np.zeros(len(indices), dtype=np.int32)
 
+    def decode(
+        self, column: pa.ChunkedArray | pa.Array, keys: Sequence[str], criterion: str
+    ) -> npt.NDArray[np.int32]:
+        """Packed reason codes from the SQL (dictionary index × ``REASON_STEP``) → codes here.
+        Only the keys in use are looked up: one pass over the column, no per-person Python."""
+        if column.null_count:
+            column = pc.fill_null(column, UNLISTED_REASON * REASON_STEP)
+        # REASON_STEP is a power of two: a shift, cheaper than a division over millions.
+        codes = np.asarray(column.to_numpy(), dtype=np.int64) >> _REASON_SHIFT
+        if len(codes) and (codes.min() < 0 or codes.max() >= len(keys)):
+            raise TrialDeskError(
+                "the compiled screening returned a reason code outside its dictionary",
+                where=f"population SQL result, criterion {criterion}",
+                expected=f"codes 1 to {len(keys) - 1}",
+                got=f"{codes.min()} to {codes.max()}",
+            )
+        used = np.bincount(codes, minlength=len(keys)) if len(codes) else np.zeros(len(keys))
+        if used[UNLISTED_REASON]:
+            raise TrialDeskError(
+                "a leaf family gave a reason that is not in the reason dictionary (neither a"
+                " string literal of its SQL nor a string of its parameter tables)",
+                where=f"population SQL result, criterion {criterion}",
+                expected="every reason key written in the family's SQL or parameter tables",
+                got=f"{int(used[UNLISTED_REASON])} persons with an unlisted reason",
+                hint="add the key to the family's statements or parameter tables",
+            )
+        lookup = np.zeros(len(keys), dtype=np.int32)
+        for index in np.flatnonzero(used).tolist():
+            lookup[index] = self.code(keys[index])
+        decoded: npt.NDArray[np.int32] = lookup[codes]
+        return decoded
+
 
 def assemble(
     protocol: Protocol,
@@ -171,23 +209,17 @@ def assemble(
     engine: str,
     *,
     review_ids: list[str] | tuple[str, ...] = (),
+    reason_keys: Sequence[str] = (),
 ) -> PopulationResult:
     """Put together the SQL result (one row per person: ``person_id``, ``s<i>`` status code and
-    ``r<i>`` reason of the i-th compiled criterion), the Python fallback's long rows (person_id,
-    criterion_id, status, reason) and the criteria sent to review without evaluation."""
+    ``r<i>`` reason of the i-th compiled criterion: a key, or an integer code into
+    ``reason_keys`` times ``REASON_STEP``; optionally ``extra_rows``), the Python fallback's long
+    rows (person_id, criterion_id, status, reason) and the criteria sent to review without
+    evaluation."""
     ids = [c.id for c in protocol.criteria]
     column_of = {cid: i for i, cid in enumerate(ids)}
-    listed = persons.column("person_id").to_numpy().astype(np.int64)
-    person_ids = np.unique(listed)
+    person_ids = _sorted_persons(persons)
     people = len(person_ids)
-    if people != len(listed):
-        raise InputError(
-            "the person table lists some person_id more than once",
-            file="person",
-            where="person_id",
-            expected="one row per person (the OMOP primary key)",
-            got=f"{len(listed)} rows for {people} persons",
-        )
     status = np.full((people, len(ids)), len(STATUS_CODES) - 1, dtype=np.int8)
     reason = np.zeros((people, len(ids)), dtype=np.int32)
     reasons = _Reasons()
@@ -201,14 +233,30 @@ def assemble(
                 expected=f"{people} rows, one per person",
                 got=str(sql_rows.num_rows),
             )
-        at = np.searchsorted(person_ids, sql_rows.column("person_id").to_numpy().astype(np.int64))
+        _refuse_extra_rows(sql_rows)
+        at = _places(person_ids, sql_rows.column("person_id"), "population SQL result")
+        # One SQL row per person: read each column in person order (a gather from a small
+        # array, then a sequential write down the matrix column) instead of scattering it.
+        order = np.full(people, -1, dtype=np.intp)
+        order[at] = np.arange(len(at), dtype=np.intp)
+        if (order < 0).any():
+            raise TrialDeskError(
+                "the compiled screening returned some person twice and another not at all",
+                where="population SQL result",
+                expected="one row per person",
+                got=f"{int((order < 0).sum())} persons without a row",
+            )
         for index, cid in enumerate(plan.compiled_ids):
             codes = sql_rows.column(f"s{index}").to_numpy(zero_copy_only=False)
-            status[at, column_of[cid]] = codes.astype(np.int8)
-            reason[at, column_of[cid]] = reasons.encode(sql_rows.column(f"r{index}"))
+            status[:, column_of[cid]] = codes.astype(np.int8)[order]
+            column = sql_rows.column(f"r{index}")
+            if pa.types.is_integer(column.type):
+                reason[:, column_of[cid]] = reasons.decode(column, reason_keys, cid)[order]
+            else:
+                reason[:, column_of[cid]] = reasons.encode(column)[order]
             by[cid] = f"sql:{engine}"
     if fallback_rows is not None and fallback_rows.num_rows:
-        at = np.searchsorted(person_ids, fallback_rows.column("person_id").to_numpy())
+        at = _places(person_ids, fallback_rows.column("person_id"), "fallback rows")
         criterion = fallback_rows.column("criterion_id").to_pylist()
         cols = np.array([column_of[c] for c in criterion], dtype=np.int64)
         codes = pc.index_in(fallback_rows.column("status"), pa.array(STATUS_CODES))
@@ -233,6 +281,51 @@ def assemble(
         reason,
         reasons.values,
     )
+
+
+def _sorted_persons(persons: pa.Table) -> npt.NDArray[np.int64]:
+    """The person ids, sorted; refused when one is listed twice."""
+    person_ids = np.sort(persons.column("person_id").to_numpy().astype(np.int64))
+    twice = person_ids[1:] == person_ids[:-1]
+    if twice.any():
+        raise InputError(
+            "the person table lists some person_id more than once",
+            file="person",
+            where="person_id",
+            expected="one row per person (the OMOP primary key)",
+            got=f"{len(person_ids)} rows for {len(person_ids) - int(twice.sum())} persons",
+        )
+    return person_ids
+
+
+def _places(
+    person_ids: npt.NDArray[np.int64], column: pa.ChunkedArray, where: str
+) -> npt.NDArray[np.intp]:
+    """Each row's index among the sorted persons; a person outside the person table is refused."""
+    at = positions(person_ids, column.to_numpy().astype(np.int64))
+    if (at < 0).any():
+        raise TrialDeskError(
+            "rows for a person who is not in the person table",
+            where=where,
+            expected="person_id values of the person table",
+            got=f"{int((at < 0).sum())} rows",
+        )
+    return at
+
+
+def _refuse_extra_rows(sql_rows: pa.Table) -> None:
+    """A family's leaf view gives at most one row per leaf and person (else which one counts
+    would be the engine's choice): the SQL counts the rows beyond that per person."""
+    if "extra_rows" not in sql_rows.column_names:
+        return
+    extra = pc.sum(sql_rows.column("extra_rows")).as_py() or 0
+    if extra:
+        raise TrialDeskError(
+            "a leaf family gave two rows for one leaf and person",
+            where="population SQL, the families' leaf views (td_leaf_eval)",
+            expected="at most one row per leaf and person",
+            got=f"{extra} rows too many",
+        )
 
 
 def _check_precedence() -> None:
