@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -22,49 +20,91 @@ _DAYS_PER_YEAR = Decimal("365.25")
 class RecordIndex:
     """Observations by code, newest first; built once per screening."""
 
+    __slots__ = ("_by_code", "_doubled")
+
     def __init__(self, record: PatientRecord) -> None:
-        by_code: dict[tuple[str, str], list[ObservationRecord]] = defaultdict(list)
+        by_code: dict[tuple[str, str], list[ObservationRecord]] = {}
+        doubled: set[tuple[str, str]] = set()  # codes listing an observation twice
         for observation in record.observations:
             for coding in observation.codes:
-                by_code[coding.key()].append(observation)
+                key = (coding.system, coding.code)
+                items = by_code.get(key)
+                if items is None:
+                    by_code[key] = [observation]
+                elif items[-1] is observation:
+                    doubled.add(key)  # one observation carrying the same code twice
+                    items.append(observation)
+                else:
+                    items.append(observation)
         for items in by_code.values():
-            items.sort(key=_newest_first)
+            if len(items) > 1:
+                items.sort(key=_newest_first)
         self._by_code = by_code
+        self._doubled = doubled
 
     def observations(self, codes: tuple[tuple[str, str], ...]) -> list[ObservationRecord]:
+        by_code = self._by_code
         if len(codes) == 1:
-            return self._by_code.get(codes[0], [])
+            return by_code.get(codes[0], [])
+        found = [(code, by_code[code]) for code in codes if code in by_code]
+        if not found:
+            return []
+        if len(found) == 1 and found[0][0] not in self._doubled:
+            # A lab is usually reported under one of its codes: that list is already sorted
+            # and free of repeats, so the merge below would return it unchanged.
+            return found[0][1]
         seen: dict[int, ObservationRecord] = {}
-        for code in codes:
-            for observation in self._by_code.get(code, ()):
+        for _, items in found:
+            for observation in items:
                 seen.setdefault(id(observation), observation)
         return sorted(seen.values(), key=_newest_first)
 
 
-def _newest_first(observation: ObservationRecord) -> tuple[date, date]:
+# Sort keys as day numbers: ascending keys put the latest day first, then the latest start;
+# undated results sort first (and are then rejected). The same integers as the ordinals of
+# ``date.max - (day - date.min)``, the key this replaced, without building dates.
+_TOP = date.max.toordinal() + 1
+_UNDATED = (_TOP - 1, _TOP - 1)
+
+
+def _newest_first(observation: ObservationRecord) -> tuple[int, int]:
     effective = observation.effective
     if effective is None:
-        return (date.max, date.max)  # undated results sort first and are then rejected
-    return (date.max - (effective.latest - date.min), date.max - (effective.earliest - date.min))
+        return _UNDATED
+    return (_TOP - effective.latest.toordinal(), _TOP - effective.earliest.toordinal())
 
 
-@dataclass
 class Context:
-    record: PatientRecord
-    as_of: date
-    windows: RecencyWindows
-    label: str  # "NCT06948994 v1.0", cited as the source of every threshold
-    criterion_id: str = ""
-    # The text cited as the source of the current criterion's thresholds; the compiled engine
-    # sets it per criterion (built once per protocol) instead of formatting it per evidence.
-    source: str = ""
-    index: RecordIndex = field(init=False)
-    _windows: dict[str, Duration] = field(init=False, default_factory=dict)
-    # Per-screening memo of fractional ages by day: several lab criteria ask for the same day.
-    _ages: dict[date, tuple[Decimal, Decimal] | None] = field(init=False, default_factory=dict)
+    """One screening's state: a plain slotted class (not a dataclass), because the screener
+    builds one per patient and reads its attributes in every rule."""
 
-    def __post_init__(self) -> None:
-        self.index = RecordIndex(self.record)
+    __slots__ = (
+        "_ages",
+        "_windows",
+        "as_of",
+        "criterion_id",
+        "index",
+        "label",
+        "record",
+        "source",
+        "windows",
+    )
+
+    def __init__(
+        self, record: PatientRecord, as_of: date, windows: RecencyWindows, label: str
+    ) -> None:
+        self.record = record
+        self.as_of = as_of
+        self.windows = windows
+        self.label = label  # "NCT06948994 v1.0", cited as the source of every threshold
+        self.criterion_id = ""
+        # The text cited as the source of the current criterion's thresholds; the compiled
+        # engine sets it per criterion (built once per protocol) instead of per evidence.
+        self.source = ""
+        self.index = RecordIndex(record)
+        self._windows: dict[str, Duration] = {}
+        # Per-screening memo of fractional ages by day: several lab criteria ask for the same day.
+        self._ages: dict[date, tuple[Decimal, Decimal] | None] = {}
 
     def window(self, category: str) -> Duration:
         if category not in self._windows:

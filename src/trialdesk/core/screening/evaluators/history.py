@@ -148,7 +148,7 @@ def evaluate_procedure(node: ProcedureCheck, ctx: Context, favourable: Truth | N
     evidence = []
     modified: list[tuple[str, tuple[str, ...]]] = []
     for procedure in ctx.record.procedures:
-        coding = node.codes.matches(procedure.codes)
+        coding = _first_match(node.codes, procedure.codes)
         if coding is None or procedure.status not in ("completed", "in-progress", "unknown"):
             continue
         if ctx.in_future(procedure.performed):
@@ -191,7 +191,7 @@ def evaluate_medication(node: MedicationCheck, ctx: Context, favourable: Truth |
     evidence = []
     modified: list[tuple[str, tuple[str, ...]]] = []
     for medication in ctx.record.medications:
-        coding = node.codes.matches(medication.codes)
+        coding = _first_match(node.codes, medication.codes)
         if coding is None or (
             medication.status in ("cancelled", "entered-in-error", "not-taken", "stopped")
             and node.status == "active"
@@ -248,7 +248,7 @@ def evaluate_allergy(node: AllergyCheck, ctx: Context, favourable: Truth | None)
             "entered-in-error",
         ):
             continue
-        if node.codes is not None and node.codes.matches(allergy.codes) is None:
+        if node.codes is not None and _first_match(node.codes, allergy.codes) is None:
             continue
         if node.criticality is not None and allergy.criticality != node.criticality:
             continue

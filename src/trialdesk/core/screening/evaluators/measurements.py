@@ -80,7 +80,7 @@ def compile_measurement(node: LabCheck, windows: RecencyWindows) -> LabEvaluator
 class LabEvaluator:
     """``evaluator(ctx)``: the latest result in the window against the node's tests."""
 
-    __slots__ = ("_memo", "_window", "_windows", "item", "keys", "node")
+    __slots__ = ("_memo", "_missing", "_window", "_windows", "item", "keys", "node")
 
     def __init__(self, node: LabCheck, windows: RecencyWindows) -> None:
         self.node = node
@@ -92,7 +92,10 @@ class LabEvaluator:
         self._window: tuple[Duration, str] | None = (
             (node.window, str(node.window)) if node.window is not None else None
         )
-        self._memo: tuple[date, date] | None = None  # (as-of day, window start)
+        # (as-of day, window start, the "lab.need" message for that day): shared by every
+        # patient screened as of that day, like the "lab.missing" message below.
+        self._memo: tuple[date, date, Message] | None = None
+        self._missing: Message | None = None
 
     def window(self) -> tuple[Duration, str]:
         if self._window is None:
@@ -100,16 +103,22 @@ class LabEvaluator:
             self._window = (window, str(window))
         return self._window
 
+    def _missing_message(self, window_text: str) -> Message:
+        if self._missing is None:
+            self._missing = M("lab.missing", analyte=self.item.name, window=window_text)
+        return self._missing
+
     def __call__(self, ctx: Context) -> Outcome:
         node, item = self.node, self.item
         window, window_text = self.window()
         as_of = ctx.as_of
         memo = self._memo
         if memo is not None and memo[0] == as_of:
-            start = memo[1]
+            start, need = memo[1], memo[2]
         else:
             start = window.before(as_of)
-            self._memo = (as_of, start)
+            need = M("lab.need", analyte=item.name, window=window_text, as_of=as_of.isoformat())
+            self._memo = (as_of, start, need)
         candidates = ctx.index.observations(self.keys)
         if node.room_air:
             candidates = [o for o in candidates if not _on_supplemental_oxygen(o)]
@@ -118,14 +127,11 @@ class LabEvaluator:
             assert stale.effective is not None
             return Outcome.unknown(
                 M("lab.stale", analyte=item.name, date=str(stale.effective), window=window_text),
-                M("lab.need", analyte=item.name, window=window_text, as_of=as_of.isoformat()),
+                need,
                 _evidence(item, stale, None, ctx, note="outside the recency window"),
             )
         if not same_day:
-            return Outcome.unknown(
-                M("lab.missing", analyte=item.name, window=window_text),
-                M("lab.need", analyte=item.name, window=window_text, as_of=as_of.isoformat()),
-            )
+            return Outcome.unknown(self._missing_message(window_text), need)
         if len(same_day) == 1:
             return _judge(node, same_day[0], ctx, window_text)
         outcomes = [_judge(node, observation, ctx, window_text) for observation in same_day]
