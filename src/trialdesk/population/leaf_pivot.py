@@ -36,6 +36,9 @@ def positions(
     if high - low <= _DENSE_SPAN * len(sorted_ids) + 1024:
         table = np.full(high - low + 1, -1, dtype=np.intp)
         table[sorted_ids - low] = np.arange(len(sorted_ids), dtype=np.intp)
+        if ids.min() >= low and ids.max() <= high:  # the usual case: no copies by mask
+            direct: npt.NDArray[np.intp] = table[ids - low]
+            return direct
         inside = (ids >= low) & (ids <= high)
         found = np.full(len(ids), -1, dtype=np.intp)
         found[inside] = table[ids[inside] - low]
@@ -61,14 +64,28 @@ def pivot_leaf_codes(
     code = _ints(codes, "code")
     slot_of = np.full(max(leaves, default=0) + 1, -1, dtype=np.intp)
     slot_of[np.asarray(leaves, dtype=np.intp)] = np.arange(len(leaves), dtype=np.intp)
-    inside = (leaf >= 0) & (leaf < len(slot_of))
-    slot = np.full(len(leaf), -1, dtype=np.intp)
-    slot[inside] = slot_of[leaf[inside]]
-    known = at >= 0
-    rows = np.bincount(at[known], minlength=len(ids))
-    placed = known & (slot >= 0)
     matrix = np.full((len(leaves), len(ids)), -1, dtype=np.int32)
-    matrix.reshape(-1)[slot[placed] * len(ids) + at[placed]] = code[placed]
+    if len(leaf) and (leaf.min() < 0 or leaf.max() >= len(slot_of) or at.min() < 0):
+        # Rare: rows of unknown persons or leaves; drop them (masks copy every array).
+        known = at >= 0
+        inside = (leaf >= 0) & (leaf < len(slot_of))
+        slot = np.full(len(leaf), -1, dtype=np.intp)
+        slot[inside] = slot_of[leaf[inside]]
+        placed = known & (slot >= 0)
+        rows = np.bincount(at[known], minlength=len(ids))
+        matrix.reshape(-1)[slot[placed] * len(ids) + at[placed]] = code[placed]
+    else:
+        # The usual case, in a few passes over the rows and no copies by mask.
+        rows = np.bincount(at, minlength=len(ids))
+        slot = slot_of[leaf]
+        if len(slot) and slot.min() < 0:
+            placed = slot >= 0
+            matrix.reshape(-1)[slot[placed] * len(ids) + at[placed]] = code[placed]
+        else:
+            flat = slot
+            flat *= len(ids)
+            flat += at
+            matrix.reshape(-1)[flat] = code
     seen = rows > 0
     everyone = bool(seen.all())
     columns: dict[str, pa.Array] = {
@@ -81,7 +98,7 @@ def pivot_leaf_codes(
 
 
 def _ints(table: pa.Table, name: str) -> npt.NDArray[np.int64]:
-    column = table.column(name)
+    column = table.column(name).combine_chunks()
     if column.null_count:
         raise TrialDeskError(
             f"the families' leaf outcomes hold a null {name}",
@@ -89,4 +106,4 @@ def _ints(table: pa.Table, name: str) -> npt.NDArray[np.int64]:
             expected=f"a {name} on every row",
             got=f"{column.null_count} nulls",
         )
-    return np.asarray(column.to_numpy(), dtype=np.int64)
+    return np.asarray(column.to_numpy(zero_copy_only=False), dtype=np.int64)
