@@ -107,7 +107,7 @@ def reason_table(fixed: list[str], tables: Mapping[str, pa.Table]) -> tuple[list
     table = pa.table(
         {
             "reason": pa.array(listed, pa.string()),
-            "code": pa.array(range(len(_FIXED), len(keys)), pa.int64()),
+            "code": pa.array(range(len(_FIXED), len(keys)), pa.int32()),
         }
     )
     return keys, table

@@ -27,9 +27,10 @@ _DENSE_SPAN = 8
 
 
 def positions(
-    sorted_ids: npt.NDArray[np.int64], ids: npt.NDArray[np.int64]
+    sorted_ids: npt.NDArray[np.int64], ids: npt.NDArray[np.integer]
 ) -> npt.NDArray[np.intp]:
     """The index of each of ``ids`` in ``sorted_ids`` (unique, ascending); -1 where absent."""
+    ids = ids.astype(np.int64, copy=False)  # no copy for the usual BIGINT ids
     if not len(sorted_ids) or not len(ids):
         return np.full(len(ids), -1, dtype=np.intp)
     low, high = int(sorted_ids[0]), int(sorted_ids[-1])
@@ -97,7 +98,7 @@ def pivot_leaf_codes(
     return pa.table(columns)
 
 
-def _ints(table: pa.Table, name: str) -> npt.NDArray[np.int64]:
+def _ints(table: pa.Table, name: str) -> npt.NDArray[np.integer]:
     column = table.column(name).combine_chunks()
     if column.null_count:
         raise TrialDeskError(
@@ -106,4 +107,13 @@ def _ints(table: pa.Table, name: str) -> npt.NDArray[np.int64]:
             expected=f"a {name} on every row",
             got=f"{column.null_count} nulls",
         )
-    return np.asarray(column.to_numpy(zero_copy_only=False), dtype=np.int64)
+    if not pa.types.is_integer(column.type):
+        raise TrialDeskError(
+            f"the families' leaf outcomes hold a non-integer {name}",
+            where="population SQL, td_leaf_eval",
+            expected=f"an integer {name}",
+            got=str(column.type),
+        )
+    # The engine's own integer width: a copy to int64 of 24 M rows costs more than it saves.
+    values: npt.NDArray[np.integer] = column.to_numpy(zero_copy_only=False)
+    return values
