@@ -1,0 +1,75 @@
+"""Benchmark: where a DuckDB population screening spends its time, step by step.
+
+    uv run python bench/bench_population_steps.py --data /tmp/pop-v3 --size 100000
+
+Screens NCT06948994 (as of 2026-06-01, ``fallback="review"``, 2 threads) over
+``DATA/SIZE`` (``trialdesk synth population --patients SIZE --seed 1 --out DATA/SIZE``) and
+prints, for every engine call that took more than 50 ms (distinct-spelling queries, parameter
+tables, each materialised step, the final fetch), its wall and CPU seconds (CPU: this process,
+all DuckDB threads; steadier than wall on a shared machine), then the total and peak memory.
+Views are inlined into the step that reads them, so their time shows there. Not a timed test:
+figures go to docs/benchmarks/population.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from trialdesk import load_protocol
+from trialdesk.population import engine_for
+from trialdesk.population.duckdb_engine import DuckDBEngine
+
+
+def _cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _timed(label: Callable[..., str], method: Callable[..., Any], out: list) -> Callable[..., Any]:
+    def wrapper(self: DuckDBEngine, *args: Any) -> Any:
+        wall, cpu = time.perf_counter(), _cpu_s()
+        result = method(self, *args)
+        out.append((label(*args), time.perf_counter() - wall, _cpu_s() - cpu))
+        return result
+
+    return wrapper
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data", type=Path, default=Path("/tmp/pop-v3"))
+    parser.add_argument("--size", type=int, default=100_000)
+    args = parser.parse_args()
+    steps: list[tuple[str, float, float]] = []
+    DuckDBEngine.create = _timed(lambda name, _sql: name, DuckDBEngine.create, steps)  # type: ignore[method-assign]
+    DuckDBEngine.register = _timed(
+        lambda name, _t: f"register {name}", DuckDBEngine.register, steps
+    )  # type: ignore[method-assign]
+    DuckDBEngine.fetch = _timed(  # type: ignore[method-assign]
+        lambda sql: "fetch " + " ".join(sql.split())[:50], DuckDBEngine.fetch, steps
+    )
+    runner = engine_for("duckdb", threads=2)
+    wall, cpu = time.perf_counter(), _cpu_s()
+    runner.screen(
+        load_protocol("NCT06948994"),
+        args.data / str(args.size),
+        date(2026, 6, 1),
+        fallback="review",
+    )
+    wall, cpu = time.perf_counter() - wall, _cpu_s() - cpu
+    print("wall_s\tcpu_s\tstep")
+    for name, step_wall, step_cpu in steps:
+        if step_wall > 0.05:
+            print(f"{step_wall:.2f}\t{step_cpu:.2f}\t{name}")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{wall:.2f}\t{cpu:.2f}\ttotal (peak RSS {peak:.0f} MiB)")
+
+
+if __name__ == "__main__":
+    main()
