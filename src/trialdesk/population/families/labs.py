@@ -46,15 +46,14 @@ GROUP BY c.leaf, m.person_id
 _LAB_DAY = """
 SELECT n.leaf, m.person_id, m.measurement_id, c.code_rank, n.newest AS d,
   CAST(m.v AS DECIMAL(20, 6)) AS v,
-  u.unit,
+  m.unit_id,
   CAST(m.range_low AS DECIMAL(20, 6)) AS range_low,
   CAST(m.range_high AS DECIMAL(20, 6)) AS range_high,
-  (m.v IS NOT NULL AND u.unit IS NOT NULL AND m.plain) AS usable
+  (m.v IS NOT NULL AND m.unit_id IS NOT NULL AND m.plain) AS usable
 FROM td_meas m
 JOIN td_lab_code c ON c.code_id = m.code_id
 JOIN td_lab_newest n ON n.leaf = c.leaf AND n.person_id = m.person_id AND n.newest = m.d
 JOIN td_lab_leaf l ON l.leaf = n.leaf
-LEFT JOIN td_munit u ON u.unit_id = m.unit_id
 WHERE n.newest >= l.window_start
 """
 
@@ -88,7 +87,7 @@ SELECT r.leaf, r.measurement_id, r.test_idx,
   BOOL_AND(d.confirmed) AS confirmed,
   BOOL_OR(r.no_birth) AS no_birth
 FROM (
-  SELECT r.leaf, r.measurement_id, r.unit, r.v, t.test_idx, t.analyte, t.use_high, t.op,
+  SELECT r.leaf, r.measurement_id, r.unit_id, r.v, t.test_idx, t.analyte, t.use_high, t.op,
     t.number, p.known_sex, p.birth_earliest IS NULL AS no_birth,
     DATE_DIFF('day', p.birth_latest, r.d) * 100 AS young,
     DATE_DIFF('day', p.birth_earliest, r.d) * 100 AS old
@@ -97,7 +96,7 @@ FROM (
   JOIN td_person p ON p.person_id = r.person_id
   WHERE r.usable AND (CASE WHEN t.use_high THEN r.range_high ELSE r.range_low END) IS NULL
 ) r
-LEFT JOIN td_default d ON d.analyte = r.analyte AND d.unit = r.unit AND d.use_high = r.use_high
+LEFT JOIN td_default d ON d.analyte = r.analyte AND d.unit_id = r.unit_id AND d.use_high = r.use_high
   AND (d.sex IS NULL OR r.known_sex IS NULL OR d.sex = r.known_sex)
   AND ((r.young >= d.age_from AND r.young < d.age_to)
     OR (r.old >= d.age_from AND r.old < d.age_to))
@@ -132,7 +131,7 @@ FROM (
     de.no_birth, de.n_limits, de.all_true, de.any_true, de.confirmed
   FROM td_lab_day r
   JOIN td_lab_test t ON t.leaf = r.leaf
-  LEFT JOIN td_factor f ON f.leaf = t.leaf AND f.test_idx = t.test_idx AND f.unit = r.unit
+  LEFT JOIN td_factor f ON f.leaf = t.leaf AND f.test_idx = t.test_idx AND f.unit_id = r.unit_id
   LEFT JOIN td_lab_default de
     ON de.leaf = r.leaf AND de.measurement_id = r.measurement_id AND de.test_idx = t.test_idx
 ) q
@@ -225,8 +224,10 @@ class LabFamily(LeafFamily):
             for leaf, node in labs
         ]
         ids = code_ids(setting)
+        shared = shared_tables(setting)
+        spelled = shared["td_munit"]
         return {
-            **shared_tables(setting),
+            **shared,
             "td_lab_mcode": spelling_table(setting, self.measurement_keys(leaves)),
             "td_lab_leaf": pa.table(
                 {
@@ -236,8 +237,8 @@ class LabFamily(LeafFamily):
             ),
             "td_lab_code": _lab_codes(labs, ids),
             "td_lab_test": _lab_tests(labs),
-            "td_factor": _factors(labs, readable),
-            "td_default": _defaults(labs, readable),
+            "td_factor": _by_unit_id(_factors(labs, readable), spelled),
+            "td_default": _by_unit_id(_defaults(labs, readable), spelled),
         }
 
     def measurement_keys(self, leaves: list[tuple[int, a.Rule]]) -> set[Key]:
@@ -248,6 +249,24 @@ class LabFamily(LeafFamily):
             if isinstance(node, a.LabCheck)
             for loinc in node.analyte.loinc
         }
+
+
+def _by_unit_id(table: pa.Table, spelled: pa.Table) -> pa.Table:
+    """Each row (keyed by a UCUM unit) once per spelling id of that unit (``td_munit``), so
+    that the row outcomes join it on the integer id the shared measurement rows carry."""
+    ids: dict[str, list[int]] = {}
+    for unit, unit_id in zip(
+        spelled.column("unit").to_pylist(), spelled.column("unit_id").to_pylist(), strict=True
+    ):
+        ids.setdefault(unit, []).append(unit_id)
+    rows, unit_ids = [], []
+    for index, unit in enumerate(table.column("unit").to_pylist()):
+        for unit_id in ids.get(unit, ()):
+            rows.append(index)
+            unit_ids.append(unit_id)
+    return table.take(pa.array(rows, pa.int64())).append_column(
+        "unit_id", pa.array(unit_ids, pa.int32())
+    )
 
 
 def _units(spellings: list[str]) -> dict[str, str]:
