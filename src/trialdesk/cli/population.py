@@ -2,6 +2,8 @@
 
     trialdesk population screen --trial NCT06948994 --as-of 2026-06-01 --data omop/ \\
         --engine duckdb --out results.parquet
+    trialdesk population screen --engine postgres --postgres-url postgresql://... \\
+        --tables cdm --out results.parquet
     trialdesk population from-fhir export.ndjson --out omop/
 """
 
@@ -46,8 +48,22 @@ def _day(text: str) -> date:
 
 @population_app.command("screen")
 def screen_population(
-    data: Annotated[Path, typer.Option("--data", help="Folder of OMOP tables (.parquet or .csv).")],
     out: Annotated[Path, typer.Option("--out", help="Results: one row per person and criterion.")],
+    data: Annotated[
+        Path | None, typer.Option("--data", help="Folder of OMOP tables (.parquet or .csv).")
+    ] = None,
+    tables: Annotated[
+        str | None,
+        typer.Option(
+            "--tables",
+            help="Schema already holding the OMOP tables in the engine (PostgreSQL schema, "
+            "Spark database, schema of --duckdb-file) instead of --data.",
+        ),
+    ] = None,
+    duckdb_file: Annotated[
+        Path | None,
+        typer.Option("--duckdb-file", help="DuckDB database file holding the --tables schema."),
+    ] = None,
     trial: Annotated[str, typer.Option("--trial", help="Bundled NCT id or a protocol file.")] = (
         "NCT06948994"
     ),
@@ -72,13 +88,17 @@ def screen_population(
         ),
     ] = "python",
 ) -> None:
-    """Screen every person in an OMOP folder; summary: counts per verdict and attrition funnel."""
+    """Screen every person of an OMOP CDM (files or tables in the engine); summary: counts per
+    verdict and the attrition funnel."""
     protocol = load_protocol(trial)
     day = _day(as_of)
     # Imported here: pandas, pyarrow and sqlglot cost seconds that other commands need not pay.
     from trialdesk.population import engine_for
+    from trialdesk.population.sources import omop_source
 
-    runner = engine_for(engine, url=postgres_url, master=spark_master)
+    source = omop_source(data, tables)
+
+    runner = engine_for(engine, url=postgres_url, master=spark_master, database=duckdb_file)
     console = Console(stderr=True)
     try:
         with Progress(
@@ -87,7 +107,7 @@ def screen_population(
             task = progress.add_task("starting", total=None)
             result = runner.screen(
                 protocol,
-                data,
+                source,
                 day,
                 fallback=fallback,
                 progress=lambda step: progress.update(task, description=step),

@@ -1,4 +1,5 @@
-"""DuckDB, embedded: the default engine. Parquet/CSV files are read in place as views."""
+"""DuckDB, embedded: the default engine. Parquet/CSV files are read in place as views; OMOP
+tables already in a DuckDB database file are read from it, read-only."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from trialdesk.errors import ConfigurationError, InputError
 from trialdesk.population.engine import PopulationEngine
 from trialdesk.population.families import FAMILIES
+from trialdesk.population.omop import TABLES
+from trialdesk.population.sources import OmopSchema
 from trialdesk.population.sql import REUSED_STEPS
 
 __all__ = ["DuckDBEngine"]
@@ -22,7 +26,12 @@ WRITTEN_ORDER: frozenset[str] = frozenset().union(
 class DuckDBEngine(PopulationEngine):
     name = "duckdb"
 
-    def __init__(self, threads: int | None = None, memory_limit: str | None = None) -> None:
+    def __init__(
+        self,
+        threads: int | None = None,
+        memory_limit: str | None = None,
+        database: Path | None = None,
+    ) -> None:
         # No step relies on row order (results are placed by person_id): DuckDB may then
         # stream and materialise without keeping insertion order, which saves memory.
         config: dict[str, str | bool | int | float | list[str]] = {
@@ -34,6 +43,7 @@ class DuckDBEngine(PopulationEngine):
             config["memory_limit"] = memory_limit
         self._db = duckdb.connect(":memory:", config=config)
         self._registered: dict[str, pa.Table] = {}
+        self._database = database
 
     def load(self, paths: dict[str, Path]) -> None:
         for name, path in paths.items():
@@ -43,6 +53,42 @@ class DuckDBEngine(PopulationEngine):
             else:
                 relation = self._db.read_csv(str(path))
             relation.create_view(name, replace=True)
+
+    def attach(self, source: OmopSchema) -> list[str]:
+        """The tables of a schema in a DuckDB database file, opened read-only (attached under
+        the name ``td_omop``: the screening's own steps stay in memory, the file untouched)."""
+        if self._database is None:
+            raise ConfigurationError(
+                "reading OMOP tables from DuckDB needs the database file",
+                where="--duckdb-file",
+                expected="the .duckdb file that holds the schema given with --tables",
+            )
+        if not self._database.is_file():
+            raise InputError(
+                "the DuckDB database file does not exist",
+                file=str(self._database),
+                expected="an existing .duckdb file holding the OMOP tables",
+            )
+        if source.catalog is not None:
+            raise InputError(
+                "a DuckDB file is one catalog: give the schema only",
+                where="--tables",
+                expected="SCHEMA (e.g. main or cdm)",
+                got=str(source),
+            )
+        self._db.execute("ATTACH ? AS td_omop (READ_ONLY)", [str(self._database)])
+        rows = self._db.execute(
+            "SELECT table_name FROM information_schema.tables"
+            " WHERE table_catalog = 'td_omop' AND table_schema = ?",
+            [source.schema],
+        ).fetchall()
+        found = [str(name) for (name,) in rows if str(name) in TABLES]
+        for name in found:
+            # Identifiers checked by OmopSchema and TABLES; they cannot be bound parameters.
+            self._db.execute(
+                f'CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM td_omop."{source.schema}".{name}'  # noqa: S608
+            )
+        return found
 
     def register(self, name: str, table: pa.Table) -> None:
         self._registered[name] = table

@@ -1,6 +1,7 @@
 """The ``PopulationEngine`` port: screen every person of an OMOP folder against a protocol.
 
-An engine runs the compiled SQL (:mod:`trialdesk.population.sql`) over the OMOP tables; the
+An engine reads the OMOP tables from files (a folder) or from a schema already in its database,
+runs the compiled SQL (:mod:`trialdesk.population.sql`) over the OMOP tables; the
 criteria the compiler does not translate are evaluated honestly instead of being dropped:
 ``fallback="python"`` runs the in-memory screener on each person's record for those criteria
 (slow but exact), ``fallback="review"`` marks them ``review`` with the reason
@@ -21,15 +22,16 @@ import pyarrow as pa
 from trialdesk.core.criteria import ast as a
 from trialdesk.core.protocol.protocol import Protocol
 from trialdesk.core.screening.outcome import Truth
-from trialdesk.errors import InputError
+from trialdesk.errors import ConfigurationError, InputError
 from trialdesk.population.combine_sql import PIVOT_STEP, literal_reasons, reason_table
 from trialdesk.population.compile_rules import RuleCompiler, compilable
 from trialdesk.population.fallback import fallback_results
 from trialdesk.population.families import FAMILIES, Setting, family_of
 from trialdesk.population.leaf_pivot import pivot_leaf_codes
-from trialdesk.population.omop import find_tables
+from trialdesk.population.omop import REQUIRED_COLUMNS, TABLES, find_tables, read_table
 from trialdesk.population.params import common_tables
 from trialdesk.population.result import PopulationResult, assemble
+from trialdesk.population.sources import OmopSchema, OmopSource
 from trialdesk.population.sql import leaves_by_family, screening_statements
 
 __all__ = ["FALLBACKS", "Plan", "PopulationEngine", "Progress", "plan_screening"]
@@ -90,12 +92,13 @@ class PopulationEngine(ABC):
     def screen(
         self,
         protocol: Protocol,
-        data: Path,
+        data: OmopSource,
         as_of: date,
         *,
         fallback: str = "python",
         progress: Progress | None = None,
     ) -> PopulationResult:
+        """``data``: a folder of OMOP files, or an :class:`OmopSchema` already in the engine."""
         if fallback not in FALLBACKS:
             raise InputError(
                 "unknown fallback",
@@ -105,9 +108,8 @@ class PopulationEngine(ABC):
             )
         say = progress or (lambda _step: None)
         plan = plan_screening(protocol, as_of)
-        paths = find_tables(data)
-        say(f"loading OMOP tables into {self.name}")
-        self.load(paths)
+        say(f"reading the OMOP tables in {self.name}")
+        loaded = self._open(data)
         sql_rows = None
         reason_keys: list[str] = []
         if plan.statements:
@@ -136,7 +138,7 @@ class PopulationEngine(ABC):
                 review_ids = plan.fallback_ids  # the same for everyone: no rows to build
             else:
                 fallback_rows = fallback_results(
-                    protocol, paths, as_of, plan.fallback_ids, fallback
+                    protocol, loaded, persons, as_of, plan.fallback_ids, fallback
                 )
         say("assembling the results")
         return assemble(
@@ -159,6 +161,37 @@ class PopulationEngine(ABC):
         leaves = sorted(leaf for pairs in plan.leaves.values() for leaf, _node in pairs)
         self.register(name, pivot_leaf_codes(codes, ids, leaves))
 
+    def _open(self, data: OmopSource) -> Callable[[], dict[str, pa.Table]]:
+        """Make the tables readable by name; returns how to read them whole (Python fallback)."""
+        if isinstance(data, OmopSchema):
+            found = self.attach(data)
+            missing = [name for name in REQUIRED_COLUMNS if name not in found]
+            if missing:
+                raise InputError(
+                    f"OMOP table {missing[0]!r} is not in schema {data}",
+                    where="--tables",
+                    expected=", ".join(REQUIRED_COLUMNS)
+                    + " (and any of "
+                    + ", ".join(TABLES)
+                    + ")",
+                    got=", ".join(sorted(found)) or "no OMOP table",
+                    hint="Check the schema name and that this connection may read it.",
+                )
+            for name, columns in REQUIRED_COLUMNS.items():
+                have = set(self.fetch(f"SELECT * FROM {name} WHERE 1 = 0").column_names)  # noqa: S608
+                absent = [c for c in columns if c not in have]
+                if absent:
+                    raise InputError(
+                        f"OMOP table {data}.{name} lacks columns {absent}",
+                        where="--tables",
+                        expected=", ".join(columns),
+                        got=", ".join(sorted(have)),
+                    )
+            return lambda: {name: self.fetch(f"SELECT * FROM {name}") for name in found}  # noqa: S608
+        paths = find_tables(data)
+        self.load(paths)
+        return lambda: {name: read_table(path) for name, path in paths.items()}
+
     # -- what an adapter provides ---------------------------------------------------------
     @property
     def pivot_in_arrow(self) -> bool:
@@ -169,6 +202,16 @@ class PopulationEngine(ABC):
     @abstractmethod
     def load(self, paths: dict[str, Path]) -> None:
         """Make each OMOP table queryable under its own name (person, measurement, ...)."""
+
+    def attach(self, source: OmopSchema) -> list[str]:
+        """Make the OMOP tables of ``source`` (already in the engine) readable by their plain
+        names; return the names found (any of ``omop.TABLES``)."""
+        raise ConfigurationError(
+            f"the {self.name} engine reads OMOP files only",
+            where="--tables",
+            expected="--data DIR with this engine, or --engine duckdb|postgres|spark",
+            got=str(source),
+        )
 
     @abstractmethod
     def register(self, name: str, table: pa.Table) -> None:

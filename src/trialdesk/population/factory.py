@@ -13,11 +13,12 @@ ENGINES = ("duckdb", "postgres", "spark", "memory")
 
 
 def engine_for(name: str, **options: Any) -> PopulationEngine:
-    """The engine called ``name``; options: ``url`` (postgres), ``master`` (spark), ``threads``."""
+    """The engine called ``name``; options: ``url`` (postgres), ``master`` (spark), ``threads``
+    and ``database`` (duckdb: a database file holding the OMOP tables)."""
     if name == "duckdb":
         from trialdesk.population.duckdb_engine import DuckDBEngine
 
-        return DuckDBEngine(threads=options.get("threads"))
+        return DuckDBEngine(threads=options.get("threads"), database=options.get("database"))
     if name == "postgres":
         from trialdesk.population.postgres_engine import PostgresEngine
 

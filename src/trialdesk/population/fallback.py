@@ -7,15 +7,14 @@ Never silently passed: ``python`` runs the in-memory screener on the OMOP→reco
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 
 from trialdesk.core.protocol.protocol import Protocol
 from trialdesk.core.screening.engine import screen
-from trialdesk.population.omop import read_table
 from trialdesk.population.records import records_from_tables
 
 __all__ = ["NOT_COMPILED", "fallback_results"]
@@ -24,13 +23,20 @@ NOT_COMPILED = "population.not_compiled"
 
 
 def fallback_results(
-    protocol: Protocol, paths: dict[str, Path], as_of: date, ids: list[str], mode: str
+    protocol: Protocol,
+    tables: Callable[[], dict[str, pa.Table]],
+    persons: pa.Table,
+    as_of: date,
+    ids: list[str],
+    mode: str,
 ) -> pa.Table:
-    """Rows (person_id, criterion_id, status, reason) for the fallback criteria."""
+    """Rows (person_id, criterion_id, status, reason) for the fallback criteria; ``tables``
+    reads the OMOP tables whole (only the ``python`` mode needs them), ``persons`` has every
+    person_id."""
     wanted = set(ids)
     person, criterion, status, reason = [], [], [], []
     if mode == "review":
-        people = read_table(paths["person"]).column("person_id").to_numpy().astype(np.int64)
+        people = persons.column("person_id").to_numpy().astype(np.int64)
         count = len(people) * len(ids)
         return pa.table(
             {
@@ -41,8 +47,7 @@ def fallback_results(
             }
         )
     else:
-        tables = {name: read_table(path) for name, path in paths.items()}
-        for record in records_from_tables(tables, source="omop", as_of=as_of):
+        for record in records_from_tables(tables(), source="omop", as_of=as_of):
             result = screen(protocol, record, as_of)
             for item in result.criteria:
                 if item.id in wanted:

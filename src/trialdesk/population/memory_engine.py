@@ -8,10 +8,12 @@ from pathlib import Path
 import pyarrow as pa
 
 from trialdesk.core.protocol.protocol import Protocol
+from trialdesk.errors import ConfigurationError
 from trialdesk.population.engine import Plan, PopulationEngine, Progress
 from trialdesk.population.fallback import fallback_results
 from trialdesk.population.omop import find_tables, read_table
 from trialdesk.population.result import PopulationResult, assemble
+from trialdesk.population.sources import OmopSchema, OmopSource
 
 __all__ = ["MemoryEngine"]
 
@@ -22,18 +24,26 @@ class MemoryEngine(PopulationEngine):
     def screen(
         self,
         protocol: Protocol,
-        data: Path,
+        data: OmopSource,
         as_of: date,
         *,
         fallback: str = "python",
         progress: Progress | None = None,
     ) -> PopulationResult:
+        if isinstance(data, OmopSchema):
+            raise ConfigurationError(
+                "the memory engine reads OMOP files only",
+                where="--tables",
+                expected="--data DIR with this engine, or --engine duckdb|postgres|spark",
+                got=str(data),
+            )
         paths = find_tables(data)
         if progress:
             progress("screening every person in memory")
         ids = [c.id for c in protocol.criteria]
-        rows = fallback_results(protocol, paths, as_of, ids, "python")
         persons = read_table(paths["person"]).select(["person_id"])
+        tables = {name: read_table(path) for name, path in paths.items()}
+        rows = fallback_results(protocol, lambda: tables, persons, as_of, ids, "python")
         plan = Plan(protocol, as_of, [], ids, [], {})
         return assemble(protocol, plan, persons, None, rows, self.name)
 

@@ -1,4 +1,5 @@
-"""PostgreSQL: the OMOP files are copied into temporary tables (COPY, bound rows), and the
+"""PostgreSQL: the OMOP tables are read where they are (a schema of the connected database,
+``--tables cdm``) or, from files, copied into temporary tables (COPY, bound rows); the
 screening runs as temporary tables in the server. ``url`` is a SQLAlchemy/libpq URL."""
 
 from __future__ import annotations
@@ -8,11 +9,13 @@ from typing import Any
 
 import psycopg
 import pyarrow as pa
+from psycopg import sql
 from sqlglot import exp
 
-from trialdesk.errors import ConfigurationError
+from trialdesk.errors import ConfigurationError, InputError
 from trialdesk.population.engine import PopulationEngine
-from trialdesk.population.omop import read_table
+from trialdesk.population.omop import TABLES, read_table
+from trialdesk.population.sources import OmopSchema
 from trialdesk.population.sql import transpile
 
 __all__ = ["PostgresEngine"]
@@ -73,6 +76,31 @@ class PostgresEngine(PopulationEngine):
     def load(self, paths: dict[str, Path]) -> None:
         for name, path in paths.items():
             self._copy(name, read_table(path))
+
+    def attach(self, source: OmopSchema) -> list[str]:
+        """The OMOP tables (or views) of a schema in the connected database, read in place
+        through temporary views: nothing is copied."""
+        if source.catalog is not None:
+            raise InputError(
+                "a PostgreSQL connection reads one database: give the schema only",
+                where="--tables",
+                expected="SCHEMA (e.g. cdm); choose the database in --postgres-url",
+                got=str(source),
+            )
+        with self._conn.cursor() as cursor:
+            cursor.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
+                [source.schema],
+            )
+            present = {str(row[0]) for row in cursor.fetchall()}
+            found = [name for name in TABLES if name in present]
+            for name in found:
+                cursor.execute(
+                    sql.SQL("CREATE OR REPLACE TEMP VIEW {} AS SELECT * FROM {}.{}").format(
+                        sql.Identifier(name), sql.Identifier(source.schema), sql.Identifier(name)
+                    )
+                )
+        return found
 
     def register(self, name: str, table: pa.Table) -> None:
         self._copy(name, table)

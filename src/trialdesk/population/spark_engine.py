@@ -1,6 +1,7 @@
 """Apache Spark: local mode (``local[2]``), a cluster master or a Spark Connect URL (``sc://``).
 
-The OMOP files are read by Spark itself (the paths must be visible to the executors: a shared
+OMOP tables already in the session's catalog (``--tables omop``) are read in place. Files are
+read by Spark itself (the paths must be visible to the executors: a shared
 file system, HDFS or object storage on a cluster); parameter tables are sent as DataFrames; each
 step of the screening is a temporary view, so Spark plans the whole screening as one job.
 """
@@ -12,7 +13,10 @@ from typing import Any
 
 import pyarrow as pa
 
+from trialdesk.errors import InputError
 from trialdesk.population.engine import PopulationEngine
+from trialdesk.population.omop import TABLES
+from trialdesk.population.sources import OmopSchema
 from trialdesk.population.sql import REUSED_STEPS, transpile
 
 __all__ = ["SparkEngine", "spark_session"]
@@ -55,6 +59,25 @@ class SparkEngine(PopulationEngine):
             else:
                 frame = reader.option("header", True).option("inferSchema", True).csv(str(path))
             frame.createOrReplaceTempView(name)
+
+    def attach(self, source: OmopSchema) -> list[str]:
+        """The OMOP tables of a database in the session's catalog (``db`` or ``catalog.db``,
+        e.g. a Hive metastore or Unity Catalog schema), read in place."""
+        database = str(source)
+        if not self._spark.catalog.databaseExists(database):
+            raise InputError(
+                f"Spark has no database {database!r}",
+                where="--tables",
+                expected="a database (schema) of the session's catalog holding the OMOP tables",
+                got=database,
+            )
+        present = {t.name for t in self._spark.catalog.listTables(database)}
+        found = [name for name in TABLES if name in present]
+        for name in found:
+            # Quoted parts: each was checked to be a plain identifier by OmopSchema.
+            quoted = ".".join(f"`{part}`" for part in (*source.parts, name))
+            self._spark.table(quoted).createOrReplaceTempView(name)
+        return found
 
     def register(self, name: str, table: pa.Table) -> None:
         frame = self._spark.createDataFrame(table.to_pandas(), schema=_schema(table.schema))
