@@ -224,3 +224,15 @@ def test_postgres_schema_gives_the_same_answers_as_the_files(
         ).fetchone()
     assert count is not None
     assert count[0] == len(find_tables(population_dir))
+
+
+def test_duckdb_spills_into_a_private_folder_removed_on_close(tmp_path: Path) -> None:
+    """Not into ".tmp" of the user's working directory (DuckDB's default)."""
+    from trialdesk.population.duckdb_engine import DuckDBEngine
+
+    engine = DuckDBEngine(threads=1)
+    [(folder,)] = engine._db.execute("SELECT current_setting('temp_directory')").fetchall()
+    assert Path(folder).is_dir()
+    assert "trialdesk-duckdb-" in folder
+    engine.close()
+    assert not Path(folder).exists()

@@ -3,6 +3,7 @@ tables already in a DuckDB database file are read from it, read-only."""
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -41,6 +42,10 @@ class DuckDBEngine(PopulationEngine):
             config["threads"] = threads
         if memory_limit is not None:
             config["memory_limit"] = memory_limit
+        # Spills of a screening larger than memory go to a private temporary folder, removed
+        # on close (DuckDB's default is ".tmp" in the user's working directory).
+        self._spill = tempfile.TemporaryDirectory(prefix="trialdesk-duckdb-")
+        config["temp_directory"] = self._spill.name
         self._db = duckdb.connect(":memory:", config=config)
         self._registered: dict[str, pa.Table] = {}
         self._database = database
@@ -110,3 +115,4 @@ class DuckDBEngine(PopulationEngine):
 
     def close(self) -> None:
         self._db.close()
+        self._spill.cleanup()
