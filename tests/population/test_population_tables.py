@@ -215,6 +215,8 @@ def test_postgres_schema_gives_the_same_answers_as_the_files(
         result = engine.screen(protocol, OmopSchema.parse("cdm"), as_of, fallback="review")
         with pytest.raises(InputError, match="'person' is not in schema elsewhere"):
             engine.screen(protocol, OmopSchema.parse("elsewhere"), as_of, fallback="review")
+        with pytest.raises(InputError, match="schema only"):
+            engine.screen(protocol, OmopSchema.parse("omop.cdm"), as_of, fallback="review")
     finally:
         engine.close()
     agree(result, reference)

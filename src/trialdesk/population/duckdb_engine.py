@@ -74,24 +74,20 @@ class DuckDBEngine(PopulationEngine):
                 file=str(self._database),
                 expected="an existing .duckdb file holding the OMOP tables",
             )
-        if source.catalog is not None:
-            raise InputError(
-                "a DuckDB file is one catalog: give the schema only",
-                where="--tables",
-                expected="SCHEMA (e.g. main or cdm)",
-                got=str(source),
-            )
+        schema = source.schema_only(
+            "a DuckDB file is one catalog: give the schema only", "SCHEMA (e.g. main or cdm)"
+        )
         self._db.execute("ATTACH ? AS td_omop (READ_ONLY)", [str(self._database)])
         rows = self._db.execute(
             "SELECT table_name FROM information_schema.tables"
             " WHERE table_catalog = 'td_omop' AND table_schema = ?",
-            [source.schema],
+            [schema],
         ).fetchall()
         found = [str(name) for (name,) in rows if str(name) in TABLES]
         for name in found:
             # Identifiers checked by OmopSchema and TABLES; they cannot be bound parameters.
             self._db.execute(
-                f'CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM td_omop."{source.schema}".{name}'  # noqa: S608
+                f'CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM td_omop."{schema}".{name}'  # noqa: S608
             )
         return found
 

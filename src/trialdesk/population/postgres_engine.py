@@ -12,7 +12,7 @@ import pyarrow as pa
 from psycopg import sql
 from sqlglot import exp
 
-from trialdesk.errors import ConfigurationError, InputError
+from trialdesk.errors import ConfigurationError
 from trialdesk.population.engine import PopulationEngine
 from trialdesk.population.omop import TABLES, read_table
 from trialdesk.population.sources import OmopSchema
@@ -80,24 +80,21 @@ class PostgresEngine(PopulationEngine):
     def attach(self, source: OmopSchema) -> list[str]:
         """The OMOP tables (or views) of a schema in the connected database, read in place
         through temporary views: nothing is copied."""
-        if source.catalog is not None:
-            raise InputError(
-                "a PostgreSQL connection reads one database: give the schema only",
-                where="--tables",
-                expected="SCHEMA (e.g. cdm); choose the database in --postgres-url",
-                got=str(source),
-            )
+        schema = source.schema_only(
+            "a PostgreSQL connection reads one database: give the schema only",
+            "SCHEMA (e.g. cdm); choose the database in --postgres-url",
+        )
         with self._conn.cursor() as cursor:
             cursor.execute(
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
-                [source.schema],
+                [schema],
             )
             present = {str(row[0]) for row in cursor.fetchall()}
             found = [name for name in TABLES if name in present]
             for name in found:
                 cursor.execute(
                     sql.SQL("CREATE OR REPLACE TEMP VIEW {} AS SELECT * FROM {}.{}").format(
-                        sql.Identifier(name), sql.Identifier(source.schema), sql.Identifier(name)
+                        sql.Identifier(name), sql.Identifier(schema), sql.Identifier(name)
                     )
                 )
         return found

@@ -47,6 +47,12 @@ class OmopSchema:
     def catalog(self) -> str | None:
         return self.parts[0] if len(self.parts) == 2 else None
 
+    def schema_only(self, why: str, expected: str) -> str:
+        """The schema, for an engine that reads one catalog (``why`` says which)."""
+        if self.catalog is not None:
+            raise InputError(why, where="--tables", expected=expected, got=str(self))
+        return self.schema
+
     def __str__(self) -> str:
         return ".".join(self.parts)
 
