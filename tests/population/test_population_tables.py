@@ -161,6 +161,10 @@ def test_cli_screens_a_duckdb_file_schema(tmp_path: Path) -> None:
     both = runner.invoke(app, [*args, "--data", str(data)])
     assert isinstance(both.exception, InputError)
     assert both.exception.exit_code == 2
+    # A DuckDB file with another engine would be silently ignored: refused instead.
+    other = runner.invoke(app, [*args, "--engine", "postgres"])
+    assert isinstance(other.exception, InputError)
+    assert "--duckdb-file" in str(other.exception)
 
 
 # PostgreSQL: the warehouse's own column types (OMOP v5.4 DDL: NUMERIC values, DATE dates).

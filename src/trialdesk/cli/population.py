@@ -97,7 +97,13 @@ def screen_population(
     from trialdesk.population.sources import omop_source
 
     source = omop_source(data, tables)
-
+    if duckdb_file is not None and (engine != "duckdb" or tables is None):
+        raise InputError(
+            "--duckdb-file names the DuckDB database holding the --tables schema",
+            where="--duckdb-file",
+            expected="--engine duckdb with --tables SCHEMA (files: --data DIR alone)",
+            got=f"--engine {engine}" + ("" if tables else " without --tables"),
+        )
     runner = engine_for(engine, url=postgres_url, master=spark_master, database=duckdb_file)
     console = Console(stderr=True)
     try:
