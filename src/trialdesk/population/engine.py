@@ -37,8 +37,6 @@ from trialdesk.population.sql import leaves_by_family, screening_statements
 __all__ = ["FALLBACKS", "Plan", "PopulationEngine", "Progress", "plan_screening"]
 
 FALLBACKS = ("python", "review")
-#: Engines that run the pivot step in numpy (see ``PopulationEngine.pivot_in_arrow``).
-ARROW_PIVOT = frozenset({"duckdb"})
 Progress = Callable[[str], None]
 
 
@@ -88,6 +86,9 @@ class PopulationEngine(ABC):
     """One SQL engine. Subclasses load tables, run statements and fetch Arrow results."""
 
     name: str = ""
+    #: Whether fetching the leaf rows and pivoting them in numpy beats the SQL pivot: an
+    #: embedded engine, whose rows reach Arrow without a network or a JVM in between, says so.
+    pivot_in_arrow: bool = False
 
     def screen(
         self,
@@ -193,12 +194,6 @@ class PopulationEngine(ABC):
         return lambda: {name: read_table(path) for name, path in paths.items()}
 
     # -- what an adapter provides ---------------------------------------------------------
-    @property
-    def pivot_in_arrow(self) -> bool:
-        """Whether fetching the leaf rows and pivoting them in numpy beats the SQL pivot: an
-        embedded engine, whose rows reach Arrow without a network or a JVM in between."""
-        return self.name in ARROW_PIVOT
-
     @abstractmethod
     def load(self, paths: dict[str, Path]) -> None:
         """Make each OMOP table queryable under its own name (person, measurement, ...)."""

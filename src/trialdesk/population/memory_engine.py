@@ -41,8 +41,8 @@ class MemoryEngine(PopulationEngine):
         if progress:
             progress("screening every person in memory")
         ids = [c.id for c in protocol.criteria]
-        persons = read_table(paths["person"]).select(["person_id"])
         tables = {name: read_table(path) for name, path in paths.items()}
+        persons = tables["person"].select(["person_id"])
         rows = fallback_results(protocol, lambda: tables, persons, as_of, ids, "python")
         plan = Plan(protocol, as_of, [], ids, [], {})
         return assemble(protocol, plan, persons, None, rows, self.name)
