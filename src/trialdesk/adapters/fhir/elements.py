@@ -168,6 +168,8 @@ def unknown_modifiers(node: Any) -> tuple[str, ...]:
 
 
 def _collect_modifiers(node: Any, found: list[str]) -> None:
+    # Depth first in document order (the order the URLs are reported in); only objects and
+    # arrays are descended into, so leaves cost a type test instead of a call.
     if isinstance(node, dict):
         for key, child in node.items():
             if key == "modifierExtension" and isinstance(child, list):
@@ -177,7 +179,12 @@ def _collect_modifiers(node: Any, found: list[str]) -> None:
                         found.append(
                             url if isinstance(url, str) else "(modifierExtension without url)"
                         )
-            _collect_modifiers(child, found)
+            if isinstance(child, _CONTAINERS):
+                _collect_modifiers(child, found)
     elif isinstance(node, list):
         for child in node:
-            _collect_modifiers(child, found)
+            if isinstance(child, _CONTAINERS):
+                _collect_modifiers(child, found)
+
+
+_CONTAINERS = (dict, list)

@@ -48,9 +48,20 @@ def read_record(path: str | Path) -> PatientRecord:
 def record_from_bundle(obj: dict[str, Any], source: str) -> PatientRecord:
     """The one patient of an already-decoded Bundle; ``source`` names it in errors and evidence."""
     problems = Problems()
-    located = locate_bundle(obj, source, problems)
+    located = locate_bundle(obj, source, problems, modifiers_possible=_may_hold_modifiers(obj))
     problems.raise_if_any(source)
     return _only(RecordIndex.of(located, source))
+
+
+def _may_hold_modifiers(obj: Any) -> bool:
+    """Whether a decoded document may hold a modifierExtension anywhere, as files are checked
+    on their bytes: encoding it again (orjson, in C) and searching the text costs a fraction
+    of walking every resource's tree in Python (a quarter of building a record). A document
+    that is not plain JSON data (orjson refuses it) is walked as before."""
+    try:
+        return _MODIFIER in orjson.dumps(obj)
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        return True
 
 
 def records_from_resources(

@@ -30,7 +30,11 @@ class Truth(Enum):
     __hash__ = object.__hash__
 
 
-@dataclass(slots=True)
+# ``init=False`` with a hand-written ``__init__`` and factories: the generated ``__init__``
+# tests each list field against its default-factory sentinel, and the factories went through
+# ``cls(...)`` on top; the screener builds ~70 outcomes per patient. Same fields, defaults
+# (a fresh list per outcome), equality and repr.
+@dataclass(slots=True, init=False)
 class Outcome:
     truth: Truth
     evidence: list[Evidence] = field(default_factory=list)
@@ -38,19 +42,54 @@ class Outcome:
     missing: list[Message] = field(default_factory=list)
     no_data: bool = False  # UNKNOWN because nothing usable was recorded
 
+    def __init__(
+        self,
+        truth: Truth,
+        evidence: list[Evidence] | None = None,
+        reasons: list[Message] | None = None,
+        missing: list[Message] | None = None,
+        no_data: bool = False,
+    ) -> None:
+        self.truth = truth
+        self.evidence = [] if evidence is None else evidence
+        self.reasons = [] if reasons is None else reasons
+        self.missing = [] if missing is None else missing
+        self.no_data = no_data
+
     @classmethod
     def of(cls, truth: Truth, reason: Message, *evidence: Evidence) -> Outcome:
-        return cls(truth, list(evidence), [reason])
+        outcome = _new(cls)
+        outcome.truth = truth
+        outcome.evidence = [*evidence]
+        outcome.reasons = [reason]
+        outcome.missing = []
+        outcome.no_data = False
+        return outcome
 
     @classmethod
     def unknown(cls, reason: Message, missing: Message, *evidence: Evidence) -> Outcome:
-        return cls(Truth.UNKNOWN, list(evidence), [reason], [missing], no_data=True)
+        outcome = _new(cls)
+        outcome.truth = Truth.UNKNOWN
+        outcome.evidence = [*evidence]
+        outcome.reasons = [reason]
+        outcome.missing = [missing]
+        outcome.no_data = True
+        return outcome
 
     @classmethod
     def review(
         cls, reason: Message, missing: Message | None = None, *evidence: Evidence
     ) -> Outcome:
-        return cls(Truth.REVIEW, list(evidence), [reason], [missing] if missing else [])
+        outcome = _new(cls)
+        outcome.truth = Truth.REVIEW
+        outcome.evidence = [*evidence]
+        outcome.reasons = [reason]
+        outcome.missing = [missing] if missing else []
+        outcome.no_data = False
+        return outcome
+
+
+_new = object.__new__
 
 
 def negate(outcome: Outcome) -> Outcome:
@@ -60,12 +99,19 @@ def negate(outcome: Outcome) -> Outcome:
 
 
 def _merge(truth: Truth, parts: list[Outcome]) -> Outcome:
-    merged = Outcome(truth, no_data=all(p.no_data for p in parts))
+    if len(parts) == 1:  # one decisive part (the common case): copy its lists, no loop
+        part = parts[0]
+        return Outcome(truth, [*part.evidence], [*part.reasons], [*part.missing], part.no_data)
+    evidence: list[Evidence] = []
+    reasons: list[Message] = []
+    missing: list[Message] = []
+    no_data = True
     for part in parts:
-        merged.evidence.extend(part.evidence)
-        merged.reasons.extend(part.reasons)
-        merged.missing.extend(part.missing)
-    return merged
+        evidence += part.evidence
+        reasons += part.reasons
+        missing += part.missing
+        no_data = no_data and part.no_data
+    return Outcome(truth, evidence, reasons, missing, no_data)
 
 
 def combine_all(outcomes: list[Outcome]) -> Outcome:
@@ -82,13 +128,15 @@ def _combine(outcomes: list[Outcome], decisive: Truth, default: Truth) -> Outcom
     relevant = [o for o in outcomes if o.truth is not Truth.NA]
     if not relevant:
         return _merge(Truth.NA, outcomes)
+    present = {o.truth for o in relevant}
     for truth in (decisive, Truth.UNKNOWN, Truth.REVIEW):
-        chosen = [o for o in relevant if o.truth is truth]
-        if chosen:
+        if truth in present:
             # The decisive items explain the result; the others are kept as context evidence.
-            context = [o for o in relevant if o.truth is not truth]
-            result = _merge(truth, chosen)
-            for other in context:
-                result.evidence.extend(other.evidence)
+            if len(present) == 1:
+                return _merge(truth, relevant)
+            result = _merge(truth, [o for o in relevant if o.truth is truth])
+            for other in relevant:
+                if other.truth is not truth:
+                    result.evidence += other.evidence
             return result
     return _merge(default, relevant)
