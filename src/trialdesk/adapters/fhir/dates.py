@@ -83,6 +83,11 @@ def choice_date(
     for suffix in ("DateTime", "Date", "Instant"):
         value = resource.get(prefix + suffix)
         if value is not None:
+            if type(value) is str:  # the common case, without joining the path of a problem
+                try:
+                    return parse_fhir_date(value)
+                except ValueError:
+                    pass  # recorded below, with its path
             return fuzzy_date(value, loc, join(loc.where, prefix + suffix), problems)
     period = resource.get(prefix + "Period")
     if period is not None:

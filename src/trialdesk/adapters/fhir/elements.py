@@ -89,29 +89,39 @@ def quantity(q: Any, loc: Located, where: str, problems: Problems) -> Quantity |
     raw_value = q.get("value")
     if raw_value is None:
         return None
-    value = number(raw_value, loc, join(where, "value"), problems)
+    # The paths of problems ("….valueQuantity.value") are joined only when there is one: a
+    # batch reads millions of well-formed quantities.
+    kind = type(raw_value)
+    if kind is float and raw_value - raw_value == 0.0:  # finite: inf - inf and nan are nan
+        value: Decimal | None = Decimal(repr(raw_value))  # as ``number`` reads it
+    elif kind is int:
+        value = Decimal(raw_value)
+    else:
+        value = number(raw_value, loc, join(where, "value"), problems)
     unit_text = q.get("unit")
     code = q.get("code")
     if code is not None and q.get("system") == UCUM_SYSTEM:
-        written, unit_where = code, join(where, "code")
+        written, unit_key = code, "code"
     elif unit_text is not None:
-        written, unit_where = unit_text, join(where, "unit")
+        written, unit_key = unit_text, "unit"
     else:
-        written, unit_where = code or "", join(where, "code")
-    unit = _unit(written, loc, unit_where, problems)
+        written, unit_key = code or "", "code"
+    unit = _unit(written, loc, where, unit_key, problems)
     if value is None or unit is None:
         return None
     return Quantity(value, unit, q.get("comparator"), unit_text)
 
 
-def _unit(written: Any, loc: Located, where: str, problems: Problems) -> str | None:
+def _unit(written: Any, loc: Located, where: str, key: str, problems: Problems) -> str | None:
     if not isinstance(written, str):
-        problems.add(loc, where, "a unit must be a string", "a UCUM code", repr(written))
+        problems.add(loc, join(where, key), "a unit must be a string", "a UCUM code", repr(written))
         return None
     try:
         return canonical_unit(written)
     except UnitError as exc:
-        problems.add(loc, where, exc.message, exc.expected, exc.got, kind=UnitError, hint=exc.hint)
+        problems.add(
+            loc, join(where, key), exc.message, exc.expected, exc.got, kind=UnitError, hint=exc.hint
+        )
         return None
 
 
