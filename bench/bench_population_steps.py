@@ -21,9 +21,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import trialdesk.population.engine as engine_module
 from trialdesk import load_protocol
 from trialdesk.population import engine_for
 from trialdesk.population.duckdb_engine import DuckDBEngine
+from trialdesk.population.families import FAMILIES
 
 
 def _cpu_s() -> float:
@@ -31,11 +33,35 @@ def _cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+#: How deep in timed calls we are: a call inside another (the pivot's fetch) is shown indented
+#: and left out of the sum of the listed steps.
+_depth = [0]
+
+
 def _timed(label: Callable[..., str], method: Callable[..., Any], out: list) -> Callable[..., Any]:
     def wrapper(self: DuckDBEngine, *args: Any) -> Any:
         wall, cpu = time.perf_counter(), _cpu_s()
-        result = method(self, *args)
-        out.append((label(*args), time.perf_counter() - wall, _cpu_s() - cpu))
+        _depth[0] += 1
+        try:
+            result = method(self, *args)
+        finally:
+            _depth[0] -= 1
+        name = "  " * _depth[0] + label(*args)
+        out.append((name, time.perf_counter() - wall, _cpu_s() - cpu))
+        return result
+
+    return wrapper
+
+
+def _plain(label: str, function: Callable[..., Any], out: list) -> Callable[..., Any]:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        wall, cpu = time.perf_counter(), _cpu_s()
+        _depth[0] += 1
+        try:
+            result = function(*args, **kwargs)
+        finally:
+            _depth[0] -= 1
+        out.append(("  " * _depth[0] + label, time.perf_counter() - wall, _cpu_s() - cpu))
         return result
 
     return wrapper
@@ -54,6 +80,17 @@ def main() -> None:
     DuckDBEngine.fetch = _timed(  # type: ignore[method-assign]
         lambda sql: "fetch " + " ".join(sql.split())[:50], DuckDBEngine.fetch, steps
     )
+    # Python-side phases: planning, parameter tables, the numpy pivot, the assembly.
+    DuckDBEngine._pivot = _timed(  # type: ignore[method-assign]
+        lambda name, _plan: f"{name} (numpy, with its fetch)", DuckDBEngine._pivot, steps
+    )
+    for name in ("plan_screening", "assemble", "reason_table"):
+        original = getattr(engine_module, name)
+        setattr(engine_module, name, _plain(name, original, steps))
+    for family in FAMILIES:
+        family.tables = _plain(  # type: ignore[method-assign]
+            f"{family.name} parameter tables", family.tables, steps
+        )
     runner = engine_for("duckdb", threads=2)
     wall, cpu = time.perf_counter(), _cpu_s()
     runner.screen(
@@ -67,6 +104,9 @@ def main() -> None:
     for name, step_wall, step_cpu in steps:
         if step_wall > 0.05:
             print(f"{step_wall:.2f}\t{step_cpu:.2f}\t{name}")
+    top = [(w, c) for n, w, c in steps if w > 0.05 and not n.startswith(" ")]
+    listed = sum(w for w, _c in top), sum(c for _w, c in top)
+    print(f"{wall - listed[0]:.2f}\t{cpu - listed[1]:.2f}\tunlisted (calls under 50 ms, glue)")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{wall:.2f}\t{cpu:.2f}\ttotal (peak RSS {peak:.0f} MiB)")
 

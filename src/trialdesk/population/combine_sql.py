@@ -20,6 +20,7 @@ The text holds identifiers, truth codes and reason codes only.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import pyarrow as pa
@@ -29,6 +30,7 @@ from sqlglot import TokenType
 from trialdesk.core.criteria import ast as a
 from trialdesk.population.compile_rules import REASON_STEP, TRUTH_CODES, Compiled, truth_code
 from trialdesk.population.families import LeafFamily
+from trialdesk.population.families.base import OUTCOME_CALL
 
 __all__ = [
     "COMBINATION_REUSED",
@@ -39,6 +41,7 @@ __all__ = [
     "combination_statements",
     "literal_reasons",
     "reason_table",
+    "resolve_outcomes",
     "status_code",
 ]
 
@@ -113,26 +116,61 @@ def reason_table(fixed: list[str], tables: Mapping[str, pa.Table]) -> tuple[list
     return keys, table
 
 
+#: ``td_outcome('T', 'lab.meets', FALSE)`` as :func:`families.base.outcome` writes it.
+_OUTCOME = re.compile(
+    OUTCOME_CALL + r"\(\s*'([A-Z])'\s*,\s*'([^']*)'\s*,\s*(TRUE|FALSE)\s*\)", re.IGNORECASE
+)
+
+
+def resolve_outcomes(sql: str, keys: list[str]) -> str:
+    """Each :func:`families.base.outcome` placeholder → its integer code (``keys``: the reason
+    dictionary, which holds every string literal of the families' SQL, so every key written
+    in a placeholder; an empty key is no reason)."""
+
+    def code(match: re.Match[str]) -> str:
+        letter, reason, nodata = match.group(1), match.group(2), match.group(3).upper()
+        if letter not in TRUTH_CODES:
+            raise ValueError(f"{match.group(0)}: truth letter not in {TRUTH_CODES}")
+        if reason and reason not in keys:
+            raise ValueError(f"{match.group(0)}: reason key not in the reason dictionary")
+        index = NO_REASON if reason == "" else keys.index(reason)
+        bit = _NO_DATA_BIT if nodata == "TRUE" else 0
+        return str(TRUTH_CODES.index(letter) + bit + REASON_STEP * index)
+
+    resolved = _OUTCOME.sub(code, sql)
+    if OUTCOME_CALL in resolved.lower():
+        raise ValueError(f"a {OUTCOME_CALL} placeholder not written as outcome() writes it")
+    return resolved
+
+
 def _leaf_codes(owner: Mapping[int, LeafFamily]) -> str:
-    """Every leaf outcome as one integer (see the module's docstring)."""
+    """Every leaf outcome as one integer (see the module's docstring): families that emit
+    codes give them as they are; the others' text outcomes are turned into codes here."""
+    families = list(dict.fromkeys(owner.values()))
+    coded = [
+        f"SELECT leaf, person_id, code FROM {family.leaf_view}"  # noqa: S608
+        for family in families
+        if family.emits_codes
+    ]
     parts = [
         f"SELECT leaf, person_id, t, r, n FROM {family.leaf_view}"  # noqa: S608
-        for family in dict.fromkeys(owner.values())
+        for family in families
+        if not family.emits_codes
     ]
-    if not parts:  # only review_always leaves: an empty outcome table of the right shape
-        parts.append(
-            "SELECT 0 AS leaf, person_id, 'N' AS t, '' AS r, FALSE AS n FROM td_person WHERE FALSE"
+    if not parts and not coded:  # only review_always leaves: an empty outcome table
+        coded.append("SELECT 0 AS leaf, person_id, 0 AS code FROM td_person WHERE FALSE")
+    if parts:
+        # An unexpected letter reads as not applicable, as the status mapping always did.
+        truth = " ".join(f"WHEN '{x}' THEN {code}" for code, x in enumerate(TRUTH_CODES[:-1]))
+        coded.append(
+            f"SELECT e.leaf, e.person_id, CASE e.t {truth} ELSE {truth_code('N')} END"
+            f" + CASE WHEN e.n THEN {_NO_DATA_BIT} ELSE 0 END"
+            f" + {REASON_STEP} * CASE WHEN e.r IS NULL THEN {NO_REASON}"
+            f" ELSE COALESCE(k.code, {UNLISTED_REASON}) END AS code\n"
+            f"FROM ({' UNION ALL '.join(parts)}) e\n"
+            "LEFT JOIN td_reason_key k ON k.reason = e.r"
         )
-    # An unexpected letter reads as not applicable, as the status mapping always did.
-    truth = " ".join(f"WHEN '{x}' THEN {code}" for code, x in enumerate(TRUTH_CODES[:-1]))
-    return (
-        f"SELECT e.leaf, e.person_id, CASE e.t {truth} ELSE {truth_code('N')} END"
-        f" + CASE WHEN e.n THEN {_NO_DATA_BIT} ELSE 0 END"
-        f" + {REASON_STEP} * CASE WHEN e.r IS NULL THEN {NO_REASON}"
-        f" ELSE COALESCE(k.code, {UNLISTED_REASON}) END AS code\n"
-        f"FROM ({' UNION ALL '.join(parts)}) e\n"
-        "LEFT JOIN td_reason_key k ON k.reason = e.r"
-    )
+    return "\nUNION ALL\n".join(coded)
 
 
 def _packed(truth: str, reason: str, nodata: str, keys: list[str]) -> int:

@@ -14,18 +14,30 @@ thresholds, factors, limits, windows, codes) is a row of a parameter table.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import sqlglot
 from sqlglot import exp
 
 from trialdesk.core.criteria import ast as a
-from trialdesk.population.combine_sql import COMBINATION_REUSED, combination_statements
+from trialdesk.population.combine_sql import (
+    COMBINATION_REUSED,
+    combination_statements,
+    literal_reasons,
+    resolve_outcomes,
+)
 from trialdesk.population.compile_rules import Compiled
 from trialdesk.population.families import FAMILIES, LeafFamily, family_of
 from trialdesk.population.families.measurement_rows import MEAS, measurement_rows_step
 
-__all__ = ["REUSED_STEPS", "leaves_by_family", "screening_statements", "transpile"]
+__all__ = [
+    "REUSED_STEPS",
+    "leaves_by_family",
+    "release_points",
+    "screening_statements",
+    "transpile",
+]
 
 #: Steps read by several later steps: engines materialise these, and inline the others.
 REUSED_STEPS = (
@@ -71,12 +83,46 @@ def screening_statements(compiled: Compiled, kinds: dict[str, str]) -> list[tupl
         statements.append(measurement_rows_step(readers))
     owner: dict[int, LeafFamily] = {}
     for family in FAMILIES:
+        owner.update(dict.fromkeys((leaf for leaf, _ in grouped.get(family.name, [])), family))
+    # The families that emit integer outcomes wrote them as placeholders: now that the
+    # reason dictionary's literal part is fixed, they become integer literals.
+    keys = literal_reasons(compiled, owner)
+    for family in FAMILIES:
         leaves = grouped.get(family.name)
-        if not leaves:
-            continue
-        statements += family.statements(leaves)
-        owner.update(dict.fromkeys((leaf for leaf, _ in leaves), family))
+        if leaves:
+            statements += [(n, resolve_outcomes(q, keys)) for n, q in family.statements(leaves)]
     return statements + combination_statements(compiled, owner, kinds)
+
+
+_STEP_NAME = re.compile(r"\btd_\w+\b")
+
+
+def release_points(
+    statements: list[tuple[str, str]], materialised: Callable[[str], bool]
+) -> dict[int, list[str]]:
+    """Statement index → the materialised steps no later statement reads (directly, or
+    through views, which the engine inlines): the engine may drop them once that statement has
+    run, so that a screening holds only the steps still to be read. The last statement (the
+    result, fetched) releases nothing: the engine is closed after it."""
+    index = {name: i for i, (name, _sql) in enumerate(statements)}
+    readers: dict[str, list[int]] = {name: [] for name in index}
+    for i, (name, sql) in enumerate(statements):
+        for used in set(_STEP_NAME.findall(sql)):
+            if used in index and used != name:
+                readers[used].append(i)
+    last_use: dict[str, int] = {}
+    for name, _sql in reversed(statements):
+        ends = [index[name]]
+        for i in readers[name]:
+            reader = statements[i][0]
+            ends.append(i if materialised(reader) else max(i, last_use[reader]))
+        last_use[name] = max(ends)
+    out: dict[int, list[str]] = {}
+    final = len(statements) - 1
+    for name, _sql in statements:
+        if materialised(name) and last_use[name] < final:
+            out.setdefault(last_use[name], []).append(name)
+    return out
 
 
 def transpile(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from trialdesk.core.criteria import ast as a
-from trialdesk.population.families.base import LeafFamily, Setting
+from trialdesk.population.families.base import LeafFamily, Setting, outcome
 from trialdesk.population.params import VALUE
 
 __all__ = ["AgeFamily"]
@@ -33,19 +33,19 @@ LEFT JOIN td_op ol ON ol.op = t.op AND ol.sign = SIGN(
 GROUP BY t.leaf, p.person_id, p.birth_earliest IS NULL
 """.format(me=_MONTHS.format(b="p.birth_earliest"), ml=_MONTHS.format(b="p.birth_latest"))
 
-_AGE_LEAF = """
+_AGE_LEAF = f"""
 SELECT leaf, person_id,
-  CASE WHEN no_birth OR holds_earliest <> holds_latest THEN 'U'
-       WHEN holds_latest THEN 'T' ELSE 'F' END AS t,
-  CASE WHEN no_birth THEN 'age.no_birth_date' WHEN holds_earliest <> holds_latest THEN 'age.imprecise'
-       WHEN holds_latest THEN 'age.meets' ELSE 'age.does_not_meet' END AS r,
-  (no_birth OR holds_earliest <> holds_latest) AS n
+  CASE WHEN no_birth THEN {outcome("U", "age.no_birth_date", True)}
+       WHEN holds_earliest <> holds_latest THEN {outcome("U", "age.imprecise", True)}
+       WHEN holds_latest THEN {outcome("T", "age.meets", False)}
+       ELSE {outcome("F", "age.does_not_meet", False)} END AS code
 FROM td_age_eval
-"""
+"""  # noqa: S608 (message keys only, checked by outcome())
 
 
 class AgeFamily(LeafFamily):
     name = "age"
+    emits_codes = True
 
     def accepts(self, node: a.Rule) -> bool:
         return isinstance(node, a.AgeCheck)

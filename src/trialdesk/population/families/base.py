@@ -6,6 +6,15 @@ parameter tables and its statements, and ends with a view ``td_<name>_leaf_eval`
 row ``(leaf, person_id, t, r, n)`` per leaf and person it has something to say about: the
 leaf's truth code, its first reason (a message key) and whether it is UNKNOWN for want of data.
 A person without a row gets the family's ``missing`` outcome.
+
+A family may instead emit the packed integer outcome itself (``emits_codes = True``): its leaf
+view is then ``(leaf, person_id, code)``, and every outcome it can give is written as
+:func:`outcome` (``td_outcome('U', 'status.missing', TRUE)``), a placeholder the planner turns
+into the integer literal ``truth + 8 * no_data + REASON_STEP * reason code``
+(:func:`trialdesk.population.combine_sql.resolve_outcomes`) once the reason dictionary is fixed.
+Why: turning 24 M text outcomes into codes (a CASE on the letter and a hash join on the reason
+text per row) cost ≈ 3 CPU-seconds at a million people; a CASE that picks an integer literal
+costs next to nothing. Families on the text contract keep working unchanged.
 """
 
 from __future__ import annotations
@@ -22,7 +31,23 @@ from trialdesk.core.criteria import ast as a
 from trialdesk.core.protocol.model import RecencyWindows
 from trialdesk.core.screening.outcome import Truth
 
-__all__ = ["Distinct", "LeafFamily", "Setting"]
+__all__ = ["OUTCOME_CALL", "Distinct", "LeafFamily", "Setting", "outcome"]
+
+#: The placeholder's name (never an engine function: the planner replaces every call).
+OUTCOME_CALL = "td_outcome"
+_TRUTHS = ("T", "F", "U", "R", "N")
+
+
+def outcome(truth: str, reason: str, no_data: bool) -> str:
+    """A constant leaf outcome in the SQL of a family that ``emits_codes``: the truth letter
+    (T, F, U, R, N), the reason's message key (``''`` for none) and whether it is UNKNOWN for
+    want of data. The planner replaces it by its integer code."""
+    if truth not in _TRUTHS:
+        raise ValueError(f"truth letter {truth!r} is none of {_TRUTHS}")
+    if not all(c.isalnum() or c in "._-" for c in reason):
+        raise ValueError(f"reason key {reason!r}: letters, digits, '.', '_' and '-' only")
+    return f"{OUTCOME_CALL}('{truth}', '{reason}', {'TRUE' if no_data else 'FALSE'})"
+
 
 #: ``distinct(table, column)``: the distinct non-null values of an input column, as text.
 Distinct = Callable[[str, str], list[str]]
@@ -60,6 +85,9 @@ class LeafFamily(ABC):
     #: :mod:`trialdesk.population.families.measurement_rows`); it then returns the spellings
     #: of its codes as ``td_<name>_mcode`` among its tables.
     reads_measurement: ClassVar[bool] = False
+    #: Whether the leaf view gives ``(leaf, person_id, code)``, the packed outcome written with
+    #: :func:`outcome`, instead of ``(leaf, person_id, t, r, n)`` (see the module docstring).
+    emits_codes: ClassVar[bool] = False
 
     @property
     def leaf_view(self) -> str:

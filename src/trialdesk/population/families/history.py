@@ -37,7 +37,7 @@ from trialdesk.core.criteria import ast as a
 from trialdesk.core.record import Coding
 from trialdesk.core.screening.outcome import Truth
 from trialdesk.errors import TrialDeskError
-from trialdesk.population.families.base import LeafFamily, Setting
+from trialdesk.population.families.base import LeafFamily, Setting, outcome
 from trialdesk.population.omop import split_code
 
 __all__ = ["HISTORY_SOURCES", "HistoryFamily"]
@@ -95,23 +95,33 @@ WHERE (x.drug_exposure_start_date IS NULL
 
 _HITS = {"condition": _CONDITION_HITS, "procedure": _PROCEDURE_HITS, "medication": _MEDICATION_HITS}
 
-# One row per (leaf, person) with a match; where no match is UNKNOWN (the leaf's
-# ``absent_unknown``), one row per (leaf, person) for everyone, else the family's ``missing``.
-_LEAF = """
+
+def _leaf_sql(kinds: list[str]) -> str:
+    """One row per (leaf, person) with a match; where no match is UNKNOWN (the leaf's
+    ``absent_unknown``), one row per (leaf, person) for everyone, else the family's
+    ``missing``. ``kinds``: the leaves' kinds (``td_history_leaf.kind``), whose keys the
+    outcomes name."""
+
+    def by_kind(truth: str, suffix: str, no_data: bool) -> str:
+        whens = " ".join(
+            f"WHEN '{k}' THEN {outcome(truth, f'{k}.{suffix}', no_data)}" for k in kinds
+        )
+        return f"CASE l.kind {whens} END"
+
+    return f"""
 SELECT l.leaf, p.person_id,
-  CASE WHEN h.person_id IS NULL THEN 'U' ELSE 'T' END AS t,
-  CASE WHEN h.person_id IS NULL THEN l.not_recorded ELSE l.found END AS r,
-  h.person_id IS NULL AS n
+  CASE WHEN h.person_id IS NULL THEN {by_kind("U", "not_recorded", True)}
+       ELSE {by_kind("T", "found", False)} END AS code
 FROM td_history_leaf l
 CROSS JOIN td_person p
 LEFT JOIN td_history_hit h ON h.leaf = l.leaf AND h.person_id = p.person_id
 WHERE l.absent_unknown
 UNION ALL
-SELECT h.leaf, h.person_id, 'T' AS t, l.found AS r, FALSE AS n
+SELECT h.leaf, h.person_id, {by_kind("T", "found", False)} AS code
 FROM td_history_hit h
 JOIN td_history_leaf l ON l.leaf = h.leaf
 WHERE NOT l.absent_unknown
-"""
+"""  # noqa: S608 (kinds are the family's own names, message keys checked by outcome())
 
 
 def _kind(node: a.Rule) -> str:
@@ -125,6 +135,7 @@ def _kind(node: a.Rule) -> str:
 
 class HistoryFamily(LeafFamily):
     name = "history"
+    emits_codes = True
     reused: ClassVar[frozenset[str]] = frozenset({"td_history_hit"})
 
     def accepts(self, node: a.Rule) -> bool:
@@ -141,7 +152,8 @@ class HistoryFamily(LeafFamily):
             hit = f"SELECT leaf, person_id FROM ({hits}) x GROUP BY leaf, person_id"  # noqa: S608
         else:  # allergies only: OMOP holds none
             hit = "SELECT leaf, 0 AS person_id FROM td_history_leaf WHERE FALSE"
-        return [("td_history_hit", hit), (self.leaf_view, _LEAF)]
+        every = sorted({_kind(node) for _, node in leaves})
+        return [("td_history_hit", hit), (self.leaf_view, _leaf_sql(every))]
 
     def tables(self, leaves: list[tuple[int, a.Rule]], setting: Setting) -> dict[str, pa.Table]:
         unplaced = [leaf for leaf, _ in leaves if leaf not in setting.favourable]
@@ -170,8 +182,7 @@ def _leaf_table(
             "want_active",
             "want_resolved",
             "absent_unknown",
-            "found",
-            "not_recorded",
+            "kind",
         )
     }
     for leaf, node in leaves:
@@ -183,8 +194,7 @@ def _leaf_table(
         rows["want_active"].append(status == "active")
         rows["want_resolved"].append(status == "resolved")
         rows["absent_unknown"].append(favourable[leaf] is Truth.TRUE)
-        rows["found"].append(f"{kind}.found")
-        rows["not_recorded"].append(f"{kind}.not_recorded")
+        rows["kind"].append(kind)
     return pa.table(
         {
             "leaf": pa.array(rows["leaf"], pa.int32()),
@@ -192,8 +202,7 @@ def _leaf_table(
             "want_active": pa.array(rows["want_active"], pa.bool_()),
             "want_resolved": pa.array(rows["want_resolved"], pa.bool_()),
             "absent_unknown": pa.array(rows["absent_unknown"], pa.bool_()),
-            "found": pa.array(rows["found"], pa.string()),
-            "not_recorded": pa.array(rows["not_recorded"], pa.string()),
+            "kind": pa.array(rows["kind"], pa.string()),
         }
     )
 

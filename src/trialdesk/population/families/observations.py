@@ -100,6 +100,7 @@ class ObservationFamily(LeafFamily):
         {"td_obs_candidates", "td_obs_multi", "td_obs_pick"}
     )
     reads_measurement: ClassVar[bool] = True
+    emits_codes = True
 
     def accepts(self, node: a.Rule) -> bool:
         # Adverse events are not in OMOP: the toxicity leaf is its attestation or unknown.

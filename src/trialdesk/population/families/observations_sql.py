@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from trialdesk.population.families.age import _MONTHS
+from trialdesk.population.families.base import outcome
 
 __all__ = [
     "OBS_CANDIDATES",
@@ -96,36 +97,33 @@ WHERE k.q IS NOT NULL
 GROUP BY k.leaf, k.person_id
 """.replace("X", _PRODUCT)
 
-OBS_LEAF = """
+_O = outcome
+# One CASE per kind, each branch a constant outcome (``outcome``: an integer code once planned).
+OBS_LEAF = f"""
 SELECT z.leaf, z.person_id,
   CASE WHEN z.kind IN ('status', 'finding') THEN
-         CASE WHEN z.stale THEN 'U' WHEN z.matched <> z.negate THEN 'T' ELSE 'F' END
+         CASE WHEN z.stale THEN {_O("U", "status.missing", True)}
+              WHEN z.matched <> z.negate THEN {_O("T", "status.is", False)}
+              ELSE {_O("F", "status.is", False)} END
        WHEN z.kind = 'attestation' THEN
-         CASE WHEN z.stale OR z.answer IS NULL THEN 'R' WHEN z.answer THEN 'T' ELSE 'F' END
+         CASE WHEN z.stale THEN {_O("R", "attestation.stale", False)}
+              WHEN z.answer IS NULL THEN {_O("R", "attestation.unreadable", False)}
+              WHEN z.answer THEN {_O("T", "attestation.true", False)}
+              ELSE {_O("F", "attestation.false", False)} END
        WHEN z.kind = 'toxicity' THEN
-         CASE WHEN z.stale OR z.answer IS NULL THEN 'U' WHEN z.answer THEN 'F' ELSE 'T' END
+         CASE WHEN z.stale OR z.answer IS NULL THEN {_O("U", "toxicity.no_history", True)}
+              WHEN z.answer THEN {_O("F", "attestation.true", False)}
+              ELSE {_O("T", "attestation.false", False)} END
        WHEN z.kind = 'test' THEN
-         CASE WHEN z.stale THEN 'U' WHEN z.qual IS NULL THEN 'R'
-              WHEN z.qual = z.expected THEN 'T' ELSE 'F' END
-       ELSE CASE WHEN z.stale OR z.q IS NULL OR z.unit IS NULL OR NOT z.convertible THEN 'R'
-                 WHEN z.holds THEN 'T' ELSE 'F' END END AS t,
-  CASE WHEN z.kind IN ('status', 'finding') THEN
-         CASE WHEN z.stale THEN 'status.missing' ELSE 'status.is' END
-       WHEN z.kind = 'attestation' THEN
-         CASE WHEN z.stale THEN 'attestation.stale' WHEN z.answer IS NULL THEN 'attestation.unreadable'
-              WHEN z.answer THEN 'attestation.true' ELSE 'attestation.false' END
-       WHEN z.kind = 'toxicity' THEN
-         CASE WHEN z.stale OR z.answer IS NULL THEN 'toxicity.no_history'
-              WHEN z.answer THEN 'attestation.true' ELSE 'attestation.false' END
-       WHEN z.kind = 'test' THEN
-         CASE WHEN z.stale THEN 'test.missing' WHEN z.qual IS NULL THEN 'test.inconclusive'
-              ELSE 'test.result' END
-       ELSE CASE WHEN z.stale OR z.q IS NULL OR z.unit IS NULL THEN 'life_expectancy.missing'
-                 WHEN NOT z.convertible THEN 'life_expectancy.unreadable'
-                 ELSE 'life_expectancy.is' END END AS r,
-  CASE WHEN z.kind IN ('status', 'finding', 'test') THEN z.stale
-       WHEN z.kind = 'toxicity' THEN z.stale OR z.answer IS NULL
-       ELSE FALSE END AS n
+         CASE WHEN z.stale THEN {_O("U", "test.missing", True)}
+              WHEN z.qual IS NULL THEN {_O("R", "test.inconclusive", False)}
+              WHEN z.qual = z.expected THEN {_O("T", "test.result", False)}
+              ELSE {_O("F", "test.result", False)} END
+       ELSE CASE WHEN z.stale OR z.q IS NULL OR z.unit IS NULL
+                   THEN {_O("R", "life_expectancy.missing", False)}
+                 WHEN NOT z.convertible THEN {_O("R", "life_expectancy.unreadable", False)}
+                 WHEN z.holds THEN {_O("T", "life_expectancy.is", False)}
+                 ELSE {_O("F", "life_expectancy.is", False)} END END AS code
 FROM (
   SELECT k.leaf, k.person_id, l.kind, l.negate, l.expected, k.answer, k.qual, k.q, k.unit,
     (l.window_start IS NOT NULL AND k.d < l.window_start) AS stale,
@@ -137,25 +135,21 @@ FROM (
   LEFT JOIN td_obs_measure m ON m.leaf = k.leaf AND m.person_id = k.person_id
   WHERE l.kind <> 'performance'
 ) z
-"""
+"""  # noqa: S608 (message keys only, checked by outcome())
 
 # Performance: a row for every person (the scale may need the birth date); stale is missing.
-OBS_PERFORMANCE = """
+OBS_PERFORMANCE = f"""
 UNION ALL
 SELECT l.leaf, p.person_id,
-  CASE WHEN l.auto AND p.birth_earliest IS NULL THEN 'U'
-       WHEN k.person_id IS NULL OR k.q IS NULL OR k.unit IS NULL THEN 'U'
-       WHEN m.holds THEN 'T' ELSE 'F' END AS t,
-  CASE WHEN l.auto AND p.birth_earliest IS NULL THEN 'age.no_birth_date'
-       WHEN k.person_id IS NULL THEN 'performance.missing'
-       WHEN k.q IS NULL OR k.unit IS NULL THEN 'performance.unreadable'
-       ELSE 'performance.is' END AS r,
-  ((l.auto AND p.birth_earliest IS NULL) OR k.person_id IS NULL OR k.q IS NULL
-    OR k.unit IS NULL) AS n
+  CASE WHEN l.auto AND p.birth_earliest IS NULL THEN {_O("U", "age.no_birth_date", True)}
+       WHEN k.person_id IS NULL THEN {_O("U", "performance.missing", True)}
+       WHEN k.q IS NULL OR k.unit IS NULL THEN {_O("U", "performance.unreadable", True)}
+       WHEN m.holds THEN {_O("T", "performance.is", False)}
+       ELSE {_O("F", "performance.is", False)} END AS code
 FROM td_person p
 CROSS JOIN td_obs_leaf l
 LEFT JOIN td_obs_pick k
   ON k.leaf = l.leaf AND k.person_id = p.person_id AND k.d >= l.window_start
 LEFT JOIN td_obs_measure m ON m.leaf = l.leaf AND m.person_id = p.person_id
 WHERE l.kind = 'performance'
-"""
+"""  # noqa: S608 (message keys only, checked by outcome())

@@ -12,27 +12,33 @@ from __future__ import annotations
 import pyarrow as pa
 
 from trialdesk.core.criteria import ast as a
-from trialdesk.population.families.base import LeafFamily, Setting
+from trialdesk.population.families.base import LeafFamily, Setting, outcome
 
 __all__ = ["PersonFactFamily"]
 
-_PERSON_LEAF = """
+
+def _person_leaf(reviews: list[str]) -> str:
+    """``reviews``: the review reasons of the pregnancy leaves (``td_person_fact.kind``)."""
+    review = " ".join(f"WHEN '{key}' THEN {outcome('R', key, False)}" for key in reviews)
+    # Without pregnancy leaves every leaf is a sex leaf: the branch is never taken.
+    review = f"CASE l.kind {review} END" if reviews else "NULL"
+    return f"""
 SELECT l.leaf, p.person_id,
   CASE WHEN l.kind = 'sex' THEN
-         CASE WHEN p.known_sex IS NULL THEN 'U' WHEN s.sex IS NOT NULL THEN 'T' ELSE 'F' END
-       WHEN p.known_sex = 'male' THEN 'F' ELSE 'R' END AS t,
-  CASE WHEN l.kind = 'sex' THEN
-         CASE WHEN p.known_sex IS NULL THEN 'sex.unknown' ELSE 'sex.is' END
-       WHEN p.known_sex = 'male' THEN 'pregnancy.male' ELSE l.review_reason END AS r,
-  (l.kind = 'sex' AND p.known_sex IS NULL) AS n
+         CASE WHEN p.known_sex IS NULL THEN {outcome("U", "sex.unknown", True)}
+              WHEN s.sex IS NOT NULL THEN {outcome("T", "sex.is", False)}
+              ELSE {outcome("F", "sex.is", False)} END
+       WHEN p.known_sex = 'male' THEN {outcome("F", "pregnancy.male", False)}
+       ELSE {review} END AS code
 FROM td_person p
 CROSS JOIN td_person_fact l
 LEFT JOIN td_person_sex s ON s.leaf = l.leaf AND s.sex = p.known_sex
-"""
+"""  # noqa: S608 (message keys of the family's own leaves, checked by outcome())
 
 
 class PersonFactFamily(LeafFamily):
     name = "person_fact"
+    emits_codes = True
 
     def accepts(self, node: a.Rule) -> bool:
         return isinstance(node, (a.SexCheck, a.PregnancyCheck))
@@ -42,34 +48,38 @@ class PersonFactFamily(LeafFamily):
         return ("'U'", "'sex.unknown'", "TRUE")
 
     def statements(self, leaves: list[tuple[int, a.Rule]]) -> list[tuple[str, str]]:
-        return [(self.leaf_view, _PERSON_LEAF)]
+        reviews = sorted(
+            {_review(node) for _, node in leaves if isinstance(node, a.PregnancyCheck)}
+        )
+        return [(self.leaf_view, _person_leaf(reviews))]
 
     def tables(self, leaves: list[tuple[int, a.Rule]], setting: Setting) -> dict[str, pa.Table]:
         leaf: list[int] = []
         kind: list[str] = []
-        review: list[str | None] = []
         sex_leaf: list[int] = []
         sexes: list[str] = []
         for number, node in leaves:
             leaf.append(number)
             if isinstance(node, a.SexCheck):
                 kind.append("sex")
-                review.append(None)
                 for sex in node.sexes:
                     sex_leaf.append(number)
                     sexes.append(sex)
             elif isinstance(node, a.PregnancyCheck):
-                kind.append("pregnancy")
-                review.append(f"pregnancy.{node.kind}.review")
+                kind.append(_review(node))
         return {
             "td_person_fact": pa.table(
                 {
                     "leaf": pa.array(leaf, pa.int32()),
                     "kind": pa.array(kind, pa.string()),
-                    "review_reason": pa.array(review, pa.string()),
                 }
             ),
             "td_person_sex": pa.table(
                 {"leaf": pa.array(sex_leaf, pa.int32()), "sex": pa.array(sexes, pa.string())}
             ),
         }
+
+
+def _review(node: a.PregnancyCheck) -> str:
+    """The review reason of a pregnancy leaf, also its ``kind`` in ``td_person_fact``."""
+    return f"pregnancy.{node.kind}.review"
