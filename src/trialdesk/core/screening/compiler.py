@@ -53,7 +53,7 @@ class CompiledCriterion:
     source: str  # "protocol NCT… v1.0, criterion inc-anc": cited with every threshold
     status_of: dict[Truth, Status]  # the criterion's status for its rule's truth value
     # Evidence-free results shared by every patient they fit (see ``engine._shared_result``):
-    # (status, reasons, missing) -> the one immutable CriterionResult with those values.
+    # (status value, reasons, missing) -> the one immutable CriterionResult with those values.
     shared: dict[tuple[object, ...], CriterionResult] = field(default_factory=dict)
 
 

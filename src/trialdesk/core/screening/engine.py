@@ -83,12 +83,13 @@ def _shared_result(
 
     Values are compared by ``==``, under which ``1 == True == Decimal("1.0")`` although they
     render differently, so only messages whose parameters are all ``str`` or ``int`` (never
-    ``bool``) take part; any other result is built as usual.
+    ``bool``) take part; any other result is built as usual. The key holds the status's string value: hashing
+    the ``Status`` member itself runs Enum's ``__hash__`` in Python.
     """
     if not (_plain(reasons) and _plain(missing)):
         return _build(compiled_criterion, status, reasons, missing)
     shared = compiled_criterion.shared
-    key = (status, reasons, missing)
+    key = (status._value_, reasons, missing)
     result = shared.get(key)
     if result is None:
         result = _build(compiled_criterion, status, reasons, missing)
@@ -115,10 +116,12 @@ def _build(
 def _plain(messages: tuple[Message, ...]) -> bool:
     for message in messages:
         for _, value in message.params:
-            kind = type(value)
-            if kind is not str and kind is not int:
+            if type(value) not in _PLAIN_TYPES:
                 return False
     return True
+
+
+_PLAIN_TYPES = frozenset({str, int})  # exact types: a bool (an int subclass) is not plain
 
 
 def _unique(messages: list[Message]) -> tuple[Message, ...]:

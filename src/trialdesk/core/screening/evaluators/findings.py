@@ -22,6 +22,7 @@ from trialdesk.core.i18n import Message
 from trialdesk.core.record import Coding, ObservationRecord, Quantity
 from trialdesk.core.screening.context import Context
 from trialdesk.core.screening.evaluators.measurements import holds, latest_in_window
+from trialdesk.core.screening.evaluators.texts import joined_tests_text
 from trialdesk.core.screening.outcome import Outcome, Truth
 from trialdesk.core.screening.result import Evidence
 from trialdesk.core.units import convert
@@ -275,7 +276,7 @@ def evaluate_test_result(node: TestResultCheck, ctx: Context) -> Outcome:
 def evaluate_life_expectancy(node: LifeExpectancyCheck, ctx: Context) -> Outcome:
     window = node.window or ctx.window("life_expectancy")
     observation, _ = _latest(((CLINICAL, "life-expectancy"),), window, ctx)
-    tests = " and ".join(t.describe() for t in node.tests)
+    tests = joined_tests_text(node.tests)
     if observation is None or not isinstance(observation.value, Quantity):
         return Outcome.review(M("life_expectancy.missing"), M("life_expectancy.need", test=tests))
     value = observation.value
@@ -314,7 +315,7 @@ def evaluate_performance(node: PerformanceCheck, ctx: Context) -> Outcome:
         scale = "lansky" if max(ages) <= 16 else "karnofsky"
     window = node.window or ctx.window("performance")
     observation, _ = _latest((_PERFORMANCE[scale],), window, ctx)
-    tests = " and ".join(t.describe() for t in node.tests)
+    tests = joined_tests_text(node.tests)
     if observation is None:
         return Outcome.unknown(
             M("performance.missing", scale=scale),

@@ -16,6 +16,7 @@ from trialdesk.core.rules.recist import Lesion, assess_measurability
 from trialdesk.core.screening.context import Context
 from trialdesk.core.screening.evaluators.findings import CLINICAL, _evidence
 from trialdesk.core.screening.evaluators.measurements import holds
+from trialdesk.core.screening.evaluators.texts import joined_tests_text
 from trialdesk.core.screening.outcome import Outcome, Truth
 from trialdesk.core.units import convert
 from trialdesk.errors import TrialDeskError
@@ -119,7 +120,7 @@ def evaluate_lesions(node: MeasurableLesionsCheck, ctx: Context) -> Outcome:
             *evidence,
         )
     count = Decimal(measurable)
-    tests = " and ".join(t.describe() for t in node.tests)
+    tests = joined_tests_text(node.tests)
     met = all(holds(count, t.op, t.number) for t in node.tests)
     if not met and undetermined:
         return Outcome(

@@ -22,6 +22,7 @@ from trialdesk.core.protocol.model import RecencyWindows
 from trialdesk.core.record import ObservationRecord, Quantity
 from trialdesk.core.screening.context import USABLE_OBSERVATION_STATUSES, Context
 from trialdesk.core.screening.evaluators.reference_limits import Limit, reference_limits
+from trialdesk.core.screening.evaluators.texts import described
 from trialdesk.core.screening.outcome import Outcome, Truth
 from trialdesk.core.screening.result import Evidence
 from trialdesk.core.units import compare
@@ -219,7 +220,7 @@ def _test(
             )
         if value.comparator is None:
             return _absolute(item, observation, value, measured, test, ctx)
-        limit = Limit(test.number, test.describe(), ctx.threshold_source())
+        limit = Limit(test.number, described(test), ctx.threshold_source())
         return _decide(item, observation, value, measured, test, (limit,), ctx)
     try:
         limits = reference_limits(item, test, observation, value.unit, ctx)
@@ -276,7 +277,7 @@ def _decide(
         key,
         analyte=item.name,
         value=f"{value.comparator or ''}{value.value} {value.unit}",
-        test=test.describe(),
+        test=described(test),
         date=str(observation.effective),
     )
     return Outcome(Truth.TRUE if answers[0] else Truth.FALSE, evidence, [reason])
@@ -293,7 +294,7 @@ def _absolute(
     """``_decide`` for the common case, an exact result against one absolute threshold: the
     same outcome, built without the general case's lists of limits and answers."""
     met = holds(measured, test.op, test.number)
-    described = test.describe()
+    threshold_text = described(test)
     when = str(observation.effective)
     evidence = Evidence(
         item.category,
@@ -302,7 +303,7 @@ def _absolute(
         str(value.value),
         value.unit,
         when,
-        described,
+        threshold_text,
         ctx.threshold_source(),
         observation.ref.file,
         None,
@@ -314,7 +315,7 @@ def _absolute(
             (
                 ("analyte", item.name),
                 ("value", f"{value.value} {value.unit}"),
-                ("test", described),
+                ("test", threshold_text),
                 ("date", when),
             ),
         ),
@@ -352,9 +353,9 @@ def _evidence(
     shown = unit = None
     if isinstance(value, Quantity):
         shown, unit = f"{value.comparator or ''}{value.value}", value.unit
-    threshold_text = test.describe() if test is not None else None
+    threshold_text = described(test) if test is not None else None
     if test is not None and test.reference_limit and limit is not None and threshold is not None:
-        threshold_text = f"{test.describe()} = {_fmt(threshold)} {unit}; {limit.described}"
+        threshold_text = f"{described(test)} = {_fmt(threshold)} {unit}; {limit.described}"
     source = ctx.threshold_source()
     if limit is not None and test is not None and test.reference_limit:
         source = f"{source}; {test.reference_limit}: {limit.source}"

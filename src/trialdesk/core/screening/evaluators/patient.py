@@ -19,6 +19,7 @@ from trialdesk.core.i18n import Message
 from trialdesk.core.record import AdverseEventRecord, Sex
 from trialdesk.core.screening.context import Context
 from trialdesk.core.screening.evaluators.measurements import holds
+from trialdesk.core.screening.evaluators.texts import joined_tests_text
 from trialdesk.core.screening.outcome import Outcome, Truth
 from trialdesk.core.screening.result import Evidence
 
@@ -46,14 +47,24 @@ def evaluate_age(node: AgeCheck, ctx: Context) -> Outcome:
     birth = ctx.record.patient.birth_date
     if birth is None:
         return Outcome.unknown(M("age.no_birth_date"), M("patient.need_birth_date"))
+    as_of = ctx.as_of
     answers = set()
-    shown = []
+    # Every test at the earliest and the latest possible birthday (one day for an exact date);
+    # each unit's age is computed once per birthday.
     for born in {birth.earliest, birth.latest}:
-        ages = {t.unit: _age_in(t.unit or "a", born, ctx.as_of) for t in node.tests}
-        answers.add(all(holds(Decimal(ages[t.unit]), t.op, t.number) for t in node.tests))
-        shown.append(ages)
+        ages: dict[str, int] = {}
+        met = True
+        for t in node.tests:
+            age_unit = t.unit or "a"
+            age = ages.get(age_unit)
+            if age is None:
+                age = ages[age_unit] = _age_in(age_unit, born, as_of)
+            if not holds(Decimal(age), t.op, t.number):
+                met = False
+                break
+        answers.add(met)
     unit = node.tests[0].unit or "a"
-    years = _age_in(unit, birth.latest, ctx.as_of)
+    years = _age_in(unit, birth.latest, as_of)
     label = "years" if unit == "a" else "months"
     evidence = Evidence(
         "patient",
@@ -62,7 +73,7 @@ def evaluate_age(node: AgeCheck, ctx: Context) -> Outcome:
         str(years),
         label,
         date=ctx.as_of.isoformat(),
-        threshold=" and ".join(t.describe() for t in node.tests),
+        threshold=joined_tests_text(node.tests),
         threshold_source=ctx.threshold_source(),
         note=f"born {birth}; completed {label} on the as-of date",
         source_file=ctx.record.patient.ref.file,
@@ -86,7 +97,7 @@ def evaluate_age(node: AgeCheck, ctx: Context) -> Outcome:
             no_data=True,
         )
     met = answers.pop()
-    tests = " and ".join(t.describe() for t in node.tests)
+    tests = joined_tests_text(node.tests)
     return Outcome.of(
         Truth.TRUE if met else Truth.FALSE,
         M("age.meets" if met else "age.does_not_meet", age=years, unit=label, test=tests),
