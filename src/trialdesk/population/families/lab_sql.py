@@ -1,0 +1,234 @@
+"""The SQL of the laboratory leaves (:mod:`trialdesk.population.families.labs`), step by step.
+
+Reading order, per (leaf, person):
+
+1. ``td_lab_newest`` — one aggregate over the lab rows (``td_meas`` ⋈ the leaf's codes): the
+   newest day.
+2. ``td_lab_day`` — the newest day's rows when that day is in the window (a stale group has
+   no row here: its outcome comes from ``td_lab_newest``), values cast to exact decimals;
+   ``td_lab_multi``: the (leaf, person) whose newest day has several rows (few).
+3. Each test of each row, for the single rows and the several-row days apart (so that the
+   ranking reads only the few): the unit factor (absolute), the row's own range (× ULN/LLN),
+   else every default interval for the age and sex on the result's day. The tests that need
+   default limits (usable row, relative test, no own range) are evaluated apart, straight from
+   their aggregate over the intervals, so the other rows never join it.
+4. One outcome per (leaf, person): stale; the newest day's single row; or, with several rows,
+   review when they disagree, else the first by code order, then measurement id.
+
+Only ``td_lab_newest``, ``td_lab_day`` and ``td_lab_multi`` are materialised; the row
+outcomes are inlined into the leaf view, which the combination reads once.
+"""
+
+from __future__ import annotations
+
+__all__ = ["LAB_LEAF", "REUSED", "lab_steps"]
+
+# The newest day of each (leaf, person) in one aggregate over the shared measurement rows of
+# the wanted codes (integer joins; nothing is cast or stored per row).
+_LAB_NEWEST = """
+SELECT c.leaf, m.person_id, MAX(m.d) AS newest
+FROM td_meas m
+JOIN td_lab_code c ON c.code_id = m.code_id
+GROUP BY c.leaf, m.person_id
+"""
+
+# A second pass keeps only the rows of that newest day when it is inside the window (a stale
+# group has no row here); only these are cast and evaluated.
+_LAB_DAY = """
+SELECT n.leaf, m.person_id, m.measurement_id, c.code_rank, n.newest AS d,
+  CAST(m.v AS DECIMAL(20, 6)) AS v,
+  m.unit_id,
+  CAST(m.range_low AS DECIMAL(20, 6)) AS range_low,
+  CAST(m.range_high AS DECIMAL(20, 6)) AS range_high,
+  (m.v IS NOT NULL AND m.unit_id IS NOT NULL AND m.plain) AS usable
+FROM td_meas m
+JOIN td_lab_code c ON c.code_id = m.code_id
+JOIN td_lab_newest n ON n.leaf = c.leaf AND n.person_id = m.person_id AND n.newest = m.d
+JOIN td_lab_leaf l ON l.leaf = n.leaf
+WHERE n.newest >= l.window_start
+"""
+
+# Days with several results for a leaf (rare): the only ones that need ranking.
+_LAB_MULTI = """
+SELECT leaf, person_id FROM td_lab_day GROUP BY leaf, person_id HAVING COUNT(*) > 1
+"""
+
+# The newest day's rows split in two: the single rows (nearly all) and the rows of days with
+# several (few); each part is evaluated on its own, so the ranking reads only the few.
+_LAB_ONE_DAY = """
+SELECT r.* FROM td_lab_day r
+LEFT JOIN td_lab_multi x ON x.leaf = r.leaf AND x.person_id = r.person_id
+WHERE x.leaf IS NULL
+"""
+_LAB_MULTI_DAY = """
+SELECT r.* FROM td_lab_day r
+JOIN td_lab_multi x ON x.leaf = r.leaf AND x.person_id = r.person_id
+"""
+
+
+def _holds(op: str, left: str, right: str) -> str:
+    """``left op right`` for the test's comparison code (a CASE on the six operator codes, so
+    that the decimal values are compared directly, exactly, with no join)."""
+    cases = " ".join(
+        f"WHEN '{code}' THEN {left} {sql} {right}"
+        for code, sql in (
+            (">=", ">="),
+            ("<=", "<="),
+            (">", ">"),
+            ("<", "<"),
+            ("=", "="),
+            ("!=", "<>"),
+        )
+    )
+    return f"(CASE {op} {cases} END)"
+
+
+_OWN = "(CASE WHEN t.use_high THEN r.range_high ELSE r.range_low END)"
+# A test that reads default limits: a relative test of a usable row without its own limit.
+_NEEDS_DEFAULT = f"(r.usable AND t.relative AND {_OWN} IS NULL)"
+
+# Tests on default limits: every interval for the youngest or oldest reading of the age on the
+# result's day and for the child's sex (both sexes when it is not female or male), the ages
+# computed once per row, before the join; the outcome straight from the aggregate. A row
+# without a birth date (or with no interval) keeps one row with no limit (``n_limits`` 0).
+_LAB_DEFAULT = """
+SELECT q.leaf, q.person_id, q.measurement_id, q.code_rank, q.test_idx,
+  CASE
+    WHEN q.no_birth OR q.n_limits = 0 THEN 'U'
+    WHEN q.all_true <> q.any_true OR NOT q.confirmed THEN 'R'
+    WHEN q.all_true THEN 'T' ELSE 'F' END AS t,
+  CASE
+    WHEN q.no_birth THEN 'lab.no_range_no_age'
+    WHEN q.n_limits = 0 THEN 'lab.no_range'
+    WHEN q.all_true <> q.any_true THEN 'lab.methods_disagree'
+    WHEN NOT q.confirmed THEN 'lab.unconfirmed_default'
+    WHEN q.all_true THEN 'lab.meets' ELSE 'lab.does_not_meet' END AS r,
+  FALSE AS n
+FROM (
+  SELECT r.leaf, r.person_id, r.measurement_id, r.code_rank, r.test_idx,
+    COUNT(d.analyte) AS n_limits,
+    BOOL_AND(HOLDS_DEFAULT) AS all_true,
+    BOOL_OR(HOLDS_DEFAULT) AS any_true,
+    BOOL_AND(d.confirmed) AS confirmed,
+    BOOL_OR(r.no_birth) AS no_birth
+  FROM (
+    SELECT r.leaf, r.person_id, r.measurement_id, r.code_rank, r.unit_id, r.v,
+      t.test_idx, t.analyte, t.use_high, t.op, t.number, p.known_sex,
+      p.birth_earliest IS NULL AS no_birth,
+      DATE_DIFF('day', p.birth_latest, r.d) * 100 AS young,
+      DATE_DIFF('day', p.birth_earliest, r.d) * 100 AS old
+    FROM td_lab_day r
+    JOIN td_lab_test t ON t.leaf = r.leaf
+    JOIN td_person p ON p.person_id = r.person_id
+    WHERE NEEDS_DEFAULT
+  ) r
+  LEFT JOIN td_default d
+    ON d.analyte = r.analyte AND d.unit_id = r.unit_id AND d.use_high = r.use_high
+    AND (d.sex IS NULL OR r.known_sex IS NULL OR d.sex = r.known_sex)
+    AND ((r.young >= d.age_from AND r.young < d.age_to)
+      OR (r.old >= d.age_from AND r.old < d.age_to))
+  GROUP BY r.leaf, r.person_id, r.measurement_id, r.code_rank, r.test_idx
+) q
+"""
+_LAB_DEFAULT = _LAB_DEFAULT.replace(
+    "HOLDS_DEFAULT", _holds("r.op", "r.v", "d.limit_value * r.number")
+).replace("NEEDS_DEFAULT", _NEEDS_DEFAULT)
+
+# One outcome per test of every newest-day row (an unusable row: unknown, ``lab.no_value``);
+# the tests on default limits come from their own step.
+_LAB_TEST = """
+SELECT q.leaf, q.person_id, q.measurement_id, q.code_rank, q.test_idx,
+  CASE
+    WHEN NOT q.usable THEN 'U'
+    WHEN NOT q.relative THEN CASE WHEN q.factor IS NULL THEN 'U' WHEN q.abs_answer THEN 'T' ELSE 'F' END
+    WHEN q.own_answer THEN 'T' ELSE 'F' END AS t,
+  CASE
+    WHEN NOT q.usable THEN 'lab.no_value'
+    WHEN NOT q.relative THEN CASE WHEN q.factor IS NULL THEN 'lab.bad_unit'
+      WHEN q.abs_answer THEN 'lab.meets' ELSE 'lab.does_not_meet' END
+    WHEN q.own_answer THEN 'lab.meets' ELSE 'lab.does_not_meet' END AS r,
+  NOT q.usable AS n
+FROM (
+  SELECT r.leaf, r.person_id, r.measurement_id, r.code_rank, r.usable, t.test_idx,
+    t.relative, f.factor, HOLDS_ABS AS abs_answer, HOLDS_OWN AS own_answer
+  FROM td_lab_day r
+  JOIN td_lab_test t ON t.leaf = r.leaf
+  LEFT JOIN td_factor f ON f.leaf = t.leaf AND f.test_idx = t.test_idx AND f.unit_id = r.unit_id
+  WHERE NOT NEEDS_DEFAULT
+) q
+UNION ALL
+SELECT leaf, person_id, measurement_id, code_rank, test_idx, t, r, n
+FROM td_lab_default_eval
+"""
+_LAB_TEST = (
+    _LAB_TEST.replace("HOLDS_ABS", _holds("t.op", "r.v * f.factor", "t.number"))
+    .replace("HOLDS_OWN", _holds("t.op", "r.v", f"{_OWN} * t.number"))
+    .replace("NEEDS_DEFAULT", _NEEDS_DEFAULT)
+)
+
+# One outcome per result row: the worst test (FALSE, then UNKNOWN, then REVIEW), its first
+# reason. With one test per leaf (every leaf of the bundled protocols) it is that test's.
+_LAB_ROW_ONE_TEST = (
+    "SELECT leaf, person_id, measurement_id, code_rank, t, r, n FROM td_lab_test_eval"
+)
+_LAB_ROW_WORST_TEST = """
+SELECT leaf, person_id, measurement_id, code_rank, t, r, n FROM (
+  SELECT e.*, ROW_NUMBER() OVER (PARTITION BY e.leaf, e.measurement_id ORDER BY
+      CASE e.t WHEN 'F' THEN 1 WHEN 'U' THEN 2 WHEN 'R' THEN 3 ELSE 4 END, e.test_idx) AS k
+  FROM td_lab_test_eval e
+) b WHERE b.k = 1
+"""
+
+# One outcome per (leaf, person), in three disjoint parts (see the module docstring, 4).
+LAB_LEAF = """
+SELECT n.leaf, n.person_id, 'U' AS t, 'lab.stale' AS r, TRUE AS n
+FROM td_lab_newest n
+JOIN td_lab_leaf l ON l.leaf = n.leaf
+WHERE n.newest < l.window_start
+UNION ALL
+SELECT e.leaf, e.person_id, e.t, e.r, e.n
+FROM td_lab_one_row_eval e
+UNION ALL
+SELECT b.leaf, b.person_id,
+  CASE WHEN b.lo <> b.hi THEN 'R' ELSE b.t END AS t,
+  CASE WHEN b.lo <> b.hi THEN 'lab.same_day_conflict' ELSE b.r END AS r,
+  CASE WHEN b.lo <> b.hi THEN FALSE ELSE b.n END AS n
+FROM (
+  SELECT e.leaf, e.person_id, e.t, e.r, e.n,
+    MIN(e.t) OVER (PARTITION BY e.leaf, e.person_id) AS lo,
+    MAX(e.t) OVER (PARTITION BY e.leaf, e.person_id) AS hi,
+    ROW_NUMBER() OVER (PARTITION BY e.leaf, e.person_id
+                       ORDER BY e.code_rank, e.measurement_id) AS k
+  FROM td_lab_multi_row_eval e
+) b
+WHERE b.k = 1
+"""
+
+#: Steps read by several later steps (materialised); the others are inlined where read.
+REUSED = frozenset({"td_lab_newest", "td_lab_day", "td_lab_multi"})
+
+
+def _over(part: str, sql: str) -> str:
+    """A row-outcome step over one part of the newest day's rows (``one`` or ``multi``)."""
+    for step in ("td_lab_default_eval", "td_lab_test_eval", "td_lab_day"):
+        sql = sql.replace(step, step.replace("td_lab_", f"td_lab_{part}_"))
+    return sql
+
+
+def lab_steps(one_test: bool) -> list[tuple[str, str]]:
+    """(view name, SELECT) in order, ending with the leaf view's text (``LAB_LEAF``)."""
+    row = _LAB_ROW_ONE_TEST if one_test else _LAB_ROW_WORST_TEST
+    steps = [
+        ("td_lab_newest", _LAB_NEWEST),
+        ("td_lab_day", _LAB_DAY),
+        ("td_lab_multi", _LAB_MULTI),
+        ("td_lab_one_day", _LAB_ONE_DAY),
+        ("td_lab_multi_day", _LAB_MULTI_DAY),
+    ]
+    for part in ("one", "multi"):
+        steps += [
+            (f"td_lab_{part}_default_eval", _over(part, _LAB_DEFAULT)),
+            (f"td_lab_{part}_test_eval", _over(part, _LAB_TEST)),
+            (f"td_lab_{part}_row_eval", _over(part, row)),
+        ]
+    return steps
