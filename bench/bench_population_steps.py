@@ -92,9 +92,10 @@ def main() -> None:
             f"{family.name} parameter tables", family.tables, steps
         )
     runner = engine_for("duckdb", threads=2)
+    protocol = load_protocol("NCT06948994")
     wall, cpu = time.perf_counter(), _cpu_s()
     runner.screen(
-        load_protocol("NCT06948994"),
+        protocol,
         args.data / str(args.size),
         date(2026, 6, 1),
         fallback="review",

@@ -107,6 +107,14 @@ class DuckDBEngine(PopulationEngine):
         finally:
             self._db.execute("RESET disabled_optimizers")
 
+    def materialises(self, name: str) -> bool:
+        return name in REUSED_STEPS and name not in self._registered
+
+    def drop(self, name: str) -> None:
+        if self.materialises(name):
+            # A step name from the compiler (identifiers only), never a value.
+            self._db.execute(f"DROP TABLE IF EXISTS {name}")
+
     def fetch(self, duckdb_sql: str) -> pa.Table:
         return self._db.sql(duckdb_sql).to_arrow_table()
 

@@ -32,11 +32,13 @@ from trialdesk.population.omop import REQUIRED_COLUMNS, TABLES, find_tables, rea
 from trialdesk.population.params import common_tables
 from trialdesk.population.result import PopulationResult, assemble
 from trialdesk.population.sources import OmopSchema, OmopSource
-from trialdesk.population.sql import leaves_by_family, screening_statements
+from trialdesk.population.sql import leaves_by_family, release_points, screening_statements
 
 __all__ = ["FALLBACKS", "Plan", "PopulationEngine", "Progress", "plan_screening"]
 
 FALLBACKS = ("python", "review")
+#: Rows per batch of the numpy pivot's table: enough batches for every thread at 100k people.
+_PIVOT_BATCH = 65_536
 Progress = Callable[[str], None]
 
 
@@ -122,12 +124,16 @@ class PopulationEngine(ABC):
             reason_keys, tables["td_reason_key"] = reason_table(plan.reasons, tables)
             for name, table in tables.items():
                 self.register(name, table)
-            for name, statement in plan.statements[:-1]:
+            # Each materialised step is dropped once its last reader has run (peak memory).
+            release = release_points(plan.statements, self.materialises)
+            for index, (name, statement) in enumerate(plan.statements[:-1]):
                 say(f"compiling {name}")
                 if name == PIVOT_STEP and self.pivot_in_arrow:
                     self._pivot(name, plan)
                 else:
                     self.create(name, statement)
+                for done in release.get(index, ()):
+                    self.drop(done)
             say(f"screening {len(plan.compiled_ids)} criteria in SQL")
             sql_rows = self.fetch(plan.statements[-1][1])
         persons = self.fetch("SELECT person_id FROM person")
@@ -160,7 +166,10 @@ class PopulationEngine(ABC):
         persons = self.fetch("SELECT DISTINCT person_id FROM td_person")
         ids = persons.column("person_id").to_numpy().astype(np.int64)
         leaves = sorted(leaf for pairs in plan.leaves.values() for leaf, _node in pairs)
-        self.register(name, pivot_leaf_codes(codes, ids, leaves))
+        wide = pivot_leaf_codes(codes, ids, leaves)
+        # Slices (no copy): an engine scans a registered table one batch per thread, and one
+        # batch of a million rows left the whole combination to a single thread.
+        self.register(name, pa.Table.from_batches(wide.to_batches(max_chunksize=_PIVOT_BATCH)))
 
     def _open(self, data: OmopSource) -> Callable[[], dict[str, pa.Table]]:
         """Make the tables readable by name; returns how to read them whole (Python fallback)."""
@@ -219,6 +228,13 @@ class PopulationEngine(ABC):
     @abstractmethod
     def fetch(self, duckdb_sql: str) -> pa.Table:
         """Run a DuckDB-dialect SELECT and return its rows."""
+
+    def materialises(self, name: str) -> bool:
+        """Whether ``create`` stores the step's rows (a table), which ``drop`` can release."""
+        return False
+
+    def drop(self, name: str) -> None:  # noqa: B027 - optional for adapters
+        """Release a materialised step no later statement reads."""
 
     def distinct(self, table: str, column: str) -> list[str]:
         """The distinct non-null values of an input column (identifiers from the families)."""

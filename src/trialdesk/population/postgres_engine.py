@@ -109,6 +109,13 @@ class PostgresEngine(PopulationEngine):
             cursor.execute(f"CREATE TEMP TABLE {name} AS {sql}")
             cursor.execute(f'ANALYZE "{name}"')
 
+    def materialises(self, name: str) -> bool:
+        return True  # every step is a temporary table here
+
+    def drop(self, name: str) -> None:
+        with self._conn.cursor() as cursor:
+            cursor.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(name)))
+
     def fetch(self, duckdb_sql: str) -> pa.Table:
         sql = transpile(duckdb_sql, "postgres", _postgres_fixups)
         with self._conn.cursor() as cursor:
