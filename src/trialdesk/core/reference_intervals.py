@@ -90,9 +90,10 @@ def _intervals_from(table: dict[str, Any], where: str) -> list[DefaultInterval]:
 
 def default_intervals(analyte_id: str, age_years: Decimal, sex: Sex) -> tuple[DefaultInterval, ...]:
     """Every default interval (one per method) that applies to this age and sex; maybe none."""
+    wanted = sex.value  # once: Enum's ``value`` is a Python-level property
     return tuple(
         interval
         for interval in _tables().get(analyte_id, ())
         if interval.age_from <= age_years < interval.age_to
-        and (interval.sex == "any" or interval.sex == sex.value)
+        and (interval.sex == "any" or interval.sex == wanted)
     )

@@ -16,7 +16,15 @@ Two equivalences that UCUM keeps apart are made on purpose, and documented in
 
 from __future__ import annotations
 
-from decimal import Decimal, localcontext
+from decimal import (
+    ROUND_HALF_EVEN,
+    Context,
+    Decimal,
+    DivisionByZero,
+    InvalidOperation,
+    Overflow,
+    localcontext,
+)
 from functools import lru_cache
 from typing import Any
 
@@ -187,8 +195,19 @@ def round_significant(value: Decimal, digits: int = SIGNIFICANT_DIGITS) -> Decim
 
 def compare(a: Decimal, b: Decimal) -> int:
     """-1, 0 or 1 after rounding both sides to SIGNIFICANT_DIGITS (exact at cut-offs)."""
-    ra, rb = round_significant(a), round_significant(b)
+    # ``_SIGNIFICANT.plus`` is ``round_significant`` for comparing: the same rounding (a value
+    # of at most SIGNIFICANT_DIGITS digits comes back equal), in C, without entering a local
+    # context or taking the value apart; the screener compares every result with its limits.
+    ra, rb = _significant(a), _significant(b)
     return (ra > rb) - (ra < rb)
+
+
+_SIGNIFICANT = Context(
+    prec=SIGNIFICANT_DIGITS,
+    rounding=ROUND_HALF_EVEN,
+    traps=[InvalidOperation, DivisionByZero, Overflow],
+)
+_significant = _SIGNIFICANT.plus
 
 
 _MASS = "[mass]"
