@@ -232,12 +232,16 @@ def _layers(compiled: Compiled) -> list[tuple[str, str]]:
 
 
 def combination_statements(
-    compiled: Compiled, owner: Mapping[int, LeafFamily], kinds: dict[str, str]
+    compiled: Compiled,
+    owner: Mapping[int, LeafFamily],
+    kinds: dict[str, str],
+    keys: list[str] | None = None,
 ) -> list[tuple[str, str]]:
     """From the families' leaf views (``owner``: leaf number → its family) to ``td_result``:
     per person ``extra_rows``, and ``s<i>``/``r<i>`` the status code and reason code (times
     ``REASON_STEP``) of the i-th compiled criterion."""
-    keys = literal_reasons(compiled, owner)
+    if keys is None:  # tokenizing every family's SQL costs ~0.1 s: callers pass it if known
+        keys = literal_reasons(compiled, owner)
     statements = [
         ("td_leaf_eval", _leaf_codes(owner)),
         (PIVOT_STEP, _leaf_wide(compiled, owner)),

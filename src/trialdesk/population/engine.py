@@ -68,10 +68,10 @@ def plan_screening(protocol: Protocol, as_of: date) -> Plan:
             kinds[criterion.id] = criterion.kind
         else:
             fallback_ids.append(criterion.id)
-    statements = screening_statements(compiler.out, kinds) if compiled_ids else []
     leaves = leaves_by_family(compiler.out)
     owner = {leaf: family_of(node) for leaf, node in compiler.out.leaves}
     reasons = literal_reasons(compiler.out, {k: f for k, f in owner.items() if f is not None})
+    statements = screening_statements(compiler.out, kinds, reasons) if compiled_ids else []
     return Plan(
         protocol,
         as_of,

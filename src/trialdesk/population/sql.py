@@ -73,8 +73,11 @@ def leaves_by_family(compiled: Compiled) -> dict[str, list[tuple[int, a.Rule]]]:
     return out
 
 
-def screening_statements(compiled: Compiled, kinds: dict[str, str]) -> list[tuple[str, str]]:
-    """(view name, SELECT) in dependency order; the last one is the per-criterion result."""
+def screening_statements(
+    compiled: Compiled, kinds: dict[str, str], keys: list[str] | None = None
+) -> list[tuple[str, str]]:
+    """(view name, SELECT) in dependency order; the last one is the per-criterion result.
+    ``keys``: the reason dictionary's literal part (``literal_reasons``), if already known."""
     grouped = leaves_by_family(compiled)
     statements = [("td_person", _PERSON)]
     # The measurement table is read once, for every family that reads it.
@@ -86,12 +89,13 @@ def screening_statements(compiled: Compiled, kinds: dict[str, str]) -> list[tupl
         owner.update(dict.fromkeys((leaf for leaf, _ in grouped.get(family.name, [])), family))
     # The families that emit integer outcomes wrote them as placeholders: now that the
     # reason dictionary's literal part is fixed, they become integer literals.
-    keys = literal_reasons(compiled, owner)
+    if keys is None:
+        keys = literal_reasons(compiled, owner)
     for family in FAMILIES:
         leaves = grouped.get(family.name)
         if leaves:
             statements += [(n, resolve_outcomes(q, keys)) for n, q in family.statements(leaves)]
-    return statements + combination_statements(compiled, owner, kinds)
+    return statements + combination_statements(compiled, owner, kinds, keys)
 
 
 _STEP_NAME = re.compile(r"\btd_\w+\b")
