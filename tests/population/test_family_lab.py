@@ -20,6 +20,8 @@ import pytest
 
 from trialdesk.core.protocol.protocol import Protocol
 from trialdesk.population import engine_for
+from trialdesk.population.compile_rules import TRUTH_CODES
+from trialdesk.population.families.lab_sql import TRUTH_ORDER
 from trialdesk.population.result import PopulationResult
 from trialdesk.synth.population import synth_population, write_population
 
@@ -185,3 +187,8 @@ def test_spark_agrees_on_the_crafted_edges(
     finally:
         session.stop()
     agree(result, crafted[2])
+
+
+def test_the_truth_order_is_the_planners() -> None:
+    # The same-day conflict and the worst test read the truth as ``code % 8``.
+    assert TRUTH_ORDER == TRUTH_CODES

@@ -21,7 +21,14 @@ outcomes are inlined into the leaf view, which the combination reads once.
 
 from __future__ import annotations
 
-__all__ = ["LAB_LEAF", "REUSED", "lab_steps"]
+from trialdesk.population.families.base import outcome as _O
+
+__all__ = ["LAB_LEAF", "REUSED", "TRUTH_ORDER", "lab_steps"]
+
+#: The truth letters in the order of their integer codes (``code % 8``), as
+#: :data:`trialdesk.population.compile_rules.TRUTH_CODES` numbers them (a test checks it).
+TRUTH_ORDER = ("T", "F", "U", "R", "N")
+_TRUTH = "(e.code % 8)"  # the truth part of a packed outcome (no-data bit 8, reasons × 64)
 
 # The newest day of each (leaf, person) in one aggregate over the shared measurement rows of
 # the wanted codes (integer joins; nothing is cast or stored per row).
@@ -94,16 +101,11 @@ _NEEDS_DEFAULT = f"(r.usable AND t.relative AND {_OWN} IS NULL)"
 _LAB_DEFAULT = """
 SELECT q.leaf, q.person_id, q.measurement_id, q.code_rank, q.test_idx,
   CASE
-    WHEN q.no_birth OR q.n_limits = 0 THEN 'U'
-    WHEN q.all_true <> q.any_true OR NOT q.confirmed THEN 'R'
-    WHEN q.all_true THEN 'T' ELSE 'F' END AS t,
-  CASE
-    WHEN q.no_birth THEN 'lab.no_range_no_age'
-    WHEN q.n_limits = 0 THEN 'lab.no_range'
-    WHEN q.all_true <> q.any_true THEN 'lab.methods_disagree'
-    WHEN NOT q.confirmed THEN 'lab.unconfirmed_default'
-    WHEN q.all_true THEN 'lab.meets' ELSE 'lab.does_not_meet' END AS r,
-  FALSE AS n
+    WHEN q.no_birth THEN NO_RANGE_NO_AGE
+    WHEN q.n_limits = 0 THEN NO_RANGE
+    WHEN q.all_true <> q.any_true THEN METHODS_DISAGREE
+    WHEN NOT q.confirmed THEN UNCONFIRMED
+    WHEN q.all_true THEN MEETS ELSE FAILS END AS code
 FROM (
   SELECT r.leaf, r.person_id, r.measurement_id, r.code_rank, r.test_idx,
     COUNT(d.analyte) AS n_limits,
@@ -139,15 +141,10 @@ _LAB_DEFAULT = _LAB_DEFAULT.replace(
 _LAB_TEST = """
 SELECT q.leaf, q.person_id, q.measurement_id, q.code_rank, q.test_idx,
   CASE
-    WHEN NOT q.usable THEN 'U'
-    WHEN NOT q.relative THEN CASE WHEN q.factor IS NULL THEN 'U' WHEN q.abs_answer THEN 'T' ELSE 'F' END
-    WHEN q.own_answer THEN 'T' ELSE 'F' END AS t,
-  CASE
-    WHEN NOT q.usable THEN 'lab.no_value'
-    WHEN NOT q.relative THEN CASE WHEN q.factor IS NULL THEN 'lab.bad_unit'
-      WHEN q.abs_answer THEN 'lab.meets' ELSE 'lab.does_not_meet' END
-    WHEN q.own_answer THEN 'lab.meets' ELSE 'lab.does_not_meet' END AS r,
-  NOT q.usable AS n
+    WHEN NOT q.usable THEN NO_VALUE
+    WHEN NOT q.relative THEN CASE WHEN q.factor IS NULL THEN BAD_UNIT
+      WHEN q.abs_answer THEN MEETS ELSE FAILS END
+    WHEN q.own_answer THEN MEETS ELSE FAILS END AS code
 FROM (
   SELECT r.leaf, r.person_id, r.measurement_id, r.code_rank, r.usable, t.test_idx,
     t.relative, f.factor, HOLDS_ABS AS abs_answer, HOLDS_OWN AS own_answer
@@ -157,7 +154,7 @@ FROM (
   WHERE NOT NEEDS_DEFAULT
 ) q
 UNION ALL
-SELECT leaf, person_id, measurement_id, code_rank, test_idx, t, r, n
+SELECT leaf, person_id, measurement_id, code_rank, test_idx, code
 FROM td_lab_default_eval
 """
 _LAB_TEST = (
@@ -168,41 +165,66 @@ _LAB_TEST = (
 
 # One outcome per result row: the worst test (FALSE, then UNKNOWN, then REVIEW), its first
 # reason. With one test per leaf (every leaf of the bundled protocols) it is that test's.
-_LAB_ROW_ONE_TEST = (
-    "SELECT leaf, person_id, measurement_id, code_rank, t, r, n FROM td_lab_test_eval"
-)
+_LAB_ROW_ONE_TEST = "SELECT leaf, person_id, measurement_id, code_rank, code FROM td_lab_test_eval"
 _LAB_ROW_WORST_TEST = """
-SELECT leaf, person_id, measurement_id, code_rank, t, r, n FROM (
+SELECT leaf, person_id, measurement_id, code_rank, code FROM (
   SELECT e.*, ROW_NUMBER() OVER (PARTITION BY e.leaf, e.measurement_id ORDER BY
-      CASE e.t WHEN 'F' THEN 1 WHEN 'U' THEN 2 WHEN 'R' THEN 3 ELSE 4 END, e.test_idx) AS k
+      CASE TRUTH WHEN FALSE_ THEN 1 WHEN UNKNOWN_ THEN 2 WHEN REVIEW_ THEN 3 ELSE 4 END,
+      e.test_idx) AS k
   FROM td_lab_test_eval e
 ) b WHERE b.k = 1
 """
 
 # One outcome per (leaf, person), in three disjoint parts (see the module docstring, 4).
 LAB_LEAF = """
-SELECT n.leaf, n.person_id, 'U' AS t, 'lab.stale' AS r, TRUE AS n
+SELECT n.leaf, n.person_id, STALE AS code
 FROM td_lab_newest n
 JOIN td_lab_leaf l ON l.leaf = n.leaf
 WHERE n.newest < l.window_start
 UNION ALL
-SELECT e.leaf, e.person_id, e.t, e.r, e.n
+SELECT e.leaf, e.person_id, e.code
 FROM td_lab_one_row_eval e
 UNION ALL
-SELECT b.leaf, b.person_id,
-  CASE WHEN b.lo <> b.hi THEN 'R' ELSE b.t END AS t,
-  CASE WHEN b.lo <> b.hi THEN 'lab.same_day_conflict' ELSE b.r END AS r,
-  CASE WHEN b.lo <> b.hi THEN FALSE ELSE b.n END AS n
+SELECT b.leaf, b.person_id, CASE WHEN b.lo <> b.hi THEN CONFLICT ELSE b.code END AS code
 FROM (
-  SELECT e.leaf, e.person_id, e.t, e.r, e.n,
-    MIN(e.t) OVER (PARTITION BY e.leaf, e.person_id) AS lo,
-    MAX(e.t) OVER (PARTITION BY e.leaf, e.person_id) AS hi,
+  SELECT e.leaf, e.person_id, e.code,
+    MIN(TRUTH) OVER (PARTITION BY e.leaf, e.person_id) AS lo,
+    MAX(TRUTH) OVER (PARTITION BY e.leaf, e.person_id) AS hi,
     ROW_NUMBER() OVER (PARTITION BY e.leaf, e.person_id
                        ORDER BY e.code_rank, e.measurement_id) AS k
   FROM td_lab_multi_row_eval e
 ) b
 WHERE b.k = 1
 """
+
+# Every outcome a laboratory leaf can give (a placeholder the planner turns into its code).
+_OUTCOMES = {
+    "MEETS": _O("T", "lab.meets", False),
+    "FAILS": _O("F", "lab.does_not_meet", False),
+    "NO_VALUE": _O("U", "lab.no_value", True),
+    "BAD_UNIT": _O("U", "lab.bad_unit", False),
+    "NO_RANGE_NO_AGE": _O("U", "lab.no_range_no_age", False),
+    "NO_RANGE": _O("U", "lab.no_range", False),
+    "METHODS_DISAGREE": _O("R", "lab.methods_disagree", False),
+    "UNCONFIRMED": _O("R", "lab.unconfirmed_default", False),
+    "STALE": _O("U", "lab.stale", True),
+    "CONFLICT": _O("R", "lab.same_day_conflict", False),
+    "TRUTH": _TRUTH,
+    "FALSE_": str(TRUTH_ORDER.index("F")),
+    "UNKNOWN_": str(TRUTH_ORDER.index("U")),
+    "REVIEW_": str(TRUTH_ORDER.index("R")),
+}
+
+
+def _coded(sql: str) -> str:
+    # Longest names first: NO_RANGE_NO_AGE before NO_RANGE.
+    for name in sorted(_OUTCOMES, key=len, reverse=True):
+        sql = sql.replace(name, _OUTCOMES[name])
+    return sql
+
+
+_LAB_DEFAULT, _LAB_TEST = _coded(_LAB_DEFAULT), _coded(_LAB_TEST)
+_LAB_ROW_WORST_TEST, LAB_LEAF = _coded(_LAB_ROW_WORST_TEST), _coded(LAB_LEAF)
 
 #: Steps read by several later steps (materialised); the others are inlined where read.
 REUSED = frozenset({"td_lab_newest", "td_lab_day", "td_lab_multi"})

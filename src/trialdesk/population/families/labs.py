@@ -36,6 +36,7 @@ __all__ = ["PLAIN_OPERATOR_CONCEPTS", "LabFamily"]
 class LabFamily(LeafFamily):
     name = "lab"
     reused: ClassVar[frozenset[str]] = REUSED
+    emits_codes: ClassVar[bool] = True
 
     reads_measurement: ClassVar[bool] = True
 

@@ -22,7 +22,7 @@ from typing import ClassVar
 import pyarrow as pa
 
 from trialdesk.core.criteria import ast as a
-from trialdesk.population.families.base import Setting
+from trialdesk.population.families.base import OUTCOME_CALL, Setting
 from trialdesk.population.families.labs import LabFamily
 from trialdesk.population.families.measurement_rows import Key, code_ids, shared_tables
 from trialdesk.population.params import VALUE, common_tables
@@ -37,7 +37,12 @@ __all__ = ["RoomAirFamily"]
 _SHARED = "|".join(
     sorted(
         n.removeprefix("td_")
-        for n in {*common_tables(date(2000, 1, 1)), *_SHARED_MEASUREMENT, "td_person"}
+        for n in {
+            *common_tables(date(2000, 1, 1)),
+            *_SHARED_MEASUREMENT,
+            "td_person",
+            OUTCOME_CALL,  # the outcome placeholder is the planner's, never renamed
+        }
     )
 )
 # Every td_ identifier of the laboratory family except the shared ones and ours.
