@@ -17,7 +17,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
+import yaml
 
+from trialdesk import load_protocol
 from trialdesk.core.protocol.protocol import Protocol
 from trialdesk.population import engine_for
 from trialdesk.population.compile_rules import TRUTH_CODES
@@ -25,6 +27,7 @@ from trialdesk.population.families.lab_sql import TRUTH_ORDER
 from trialdesk.population.result import PopulationResult
 from trialdesk.synth.population import synth_population, write_population
 
+ROOT = Path(__file__).resolve().parents[2]
 AS_OF = date(2026, 6, 1)
 DAY = date(2026, 5, 30)  # inside the 14-day laboratory window
 OLD = date(2026, 4, 1)  # before it
@@ -192,3 +195,28 @@ def test_spark_agrees_on_the_crafted_edges(
 def test_the_truth_order_is_the_planners() -> None:
     # The same-day conflict and the worst test read the truth as ``code % 8``.
     assert TRUTH_ORDER == TRUTH_CODES
+
+
+def test_a_leaf_with_two_tests_takes_the_worst_and_agrees_on_duckdb(
+    tmp_path: Path,
+    crafted: tuple[Path, list[int], PopulationResult],
+    agree: Callable[[PopulationResult, PopulationResult], None],
+) -> None:
+    # ``between`` gives a leaf two tests: every lab leaf then ranks its tests (worst first).
+    model = yaml.safe_load((ROOT / "protocols" / "NCT06948994.yaml").read_text("utf-8"))
+    rule = "lab(hemoglobin) between 85 g/L and 95 g/L"
+    model["criteria"].append(
+        {"id": "inc-hb-range", "kind": "inclusion", "text": rule, "rule": rule}
+    )
+    path = tmp_path / "between.yaml"
+    path.write_text(yaml.safe_dump(model, sort_keys=False), "utf-8")
+    protocol = load_protocol(path)
+    folder, persons, _reference = crafted
+    reference = engine_for("memory").screen(protocol, folder, AS_OF)
+    result = engine_for("duckdb").screen(protocol, folder, AS_OF, fallback="review")
+    agree(result, reference)
+    seen = _outcomes(result, persons)
+    # 90 and 100 g/L the same day: the second fails the upper bound, so the day disagrees.
+    assert seen[1, "inc-hb-range"] == ("review", "lab.same_day_conflict")
+    assert seen[6, "inc-hb-range"] == ("fail", "lab.does_not_meet")  # under the lower bound
+    assert seen[5, "inc-hb-range"] == ("unknown", "lab.no_value")
