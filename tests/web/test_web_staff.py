@@ -247,3 +247,13 @@ def test_candidates_from_families_show_their_prescreen_for_triage(staff_client: 
     page = staff_client.get(f"/staff/subjects/{subject.group(1)}?lang=en").text
     assert "Synthetic Guardian" in page
     assert "Pre-screen: probably not eligible" in page
+
+
+def test_a_recorded_death_is_ineligible_and_the_page_says_why(staff_client: TestClient) -> None:
+    sign_in(staff_client, "coordinator")
+    builder = eligible_maintenance()
+    builder.resources[0]["deceasedDateTime"] = "2026-05-20"
+    _subject, html = register_and_screen(staff_client, builder.bundle())
+    assert 'data-testid="verdict">Ineligible<' in html
+    notes = html[html.index('data-testid="screening-notes"') :]
+    assert "died on 2026-05-20" in notes[: notes.index("</ul>")]

@@ -177,3 +177,5 @@ def _table(result: ScreeningResult, lang: str, console: Console) -> None:
             )
         table.add_row(criterion.id, f"[{_STYLE[status]}]{status}[/]", "\n".join(lines))
     console.print(table)
+    for note in result.notes:
+        console.print(f"[yellow]note:[/] {note.render(lang)}", soft_wrap=True)

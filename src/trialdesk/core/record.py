@@ -225,6 +225,9 @@ class PatientInfo:
     birth_date: FuzzyDate | None
     sex: Sex
     deceased: bool = False
+    # The day of death when the record gives one (FHIR deceasedDateTime, OMOP death_date):
+    # a screening as of an earlier day still sees the patient alive.
+    deceased_on: FuzzyDate | None = None
     unknown_modifiers: tuple[str, ...] = ()
 
 

@@ -21,10 +21,14 @@ def patient_info(loc: Located, problems: Problems, modifiers: tuple[str, ...]) -
             problems.add(loc, join(loc.where, "gender"), "unknown gender", _GENDER, repr(gender))
         sex = Sex.UNKNOWN
     deceased = r.get("deceasedBoolean") is True or r.get("deceasedDateTime") is not None
+    deceased_on = fuzzy_date(
+        r.get("deceasedDateTime"), loc, join(loc.where, "deceasedDateTime"), problems
+    )
     return PatientInfo(
         ref=SourceRef("Patient", str(r["id"]), loc.file),
         birth_date=fuzzy_date(r.get("birthDate"), loc, join(loc.where, "birthDate"), problems),
         sex=sex,
         deceased=deceased,
+        deceased_on=deceased_on,
         unknown_modifiers=modifiers,
     )

@@ -22,6 +22,7 @@ from trialdesk.core.screening.result import (
     Status,
     verdict_of,
 )
+from trialdesk.core.screening.vital_status import vital_status
 
 __all__ = ["screen"]
 
@@ -39,12 +40,15 @@ def screen(protocol: Protocol, record: PatientRecord, as_of: date) -> ScreeningR
         ctx.source = criterion.source
         results.append(_criterion_result(criterion, criterion.evaluate(ctx)))
     notes = tuple(M("record.ignored", item=item) for item in record.ignored)
+    bound, death_note = vital_status(record.patient, as_of)
+    if death_note is not None:
+        notes = (death_note, *notes)
     return ScreeningResult(
         plan.nct_id,
         plan.protocol_version,
         record.patient.ref.id,
         as_of,
-        verdict_of([r.status for r in results]),
+        verdict_of([r.status for r in results], bound),
         tuple(results),
         record.source,
         notes,

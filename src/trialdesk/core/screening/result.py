@@ -50,9 +50,15 @@ _VERDICT_OF_STATUS = {
 _PRECEDENCE = [Verdict.INELIGIBLE, Verdict.INCOMPLETE, Verdict.NEEDS_REVIEW, Verdict.ELIGIBLE]
 
 
-def verdict_of(statuses: Sequence[Status]) -> Verdict:
-    """Overall verdict: the most severe status wins (ineligible > incomplete > needs_review)."""
+def verdict_of(statuses: Sequence[Status], bound: Verdict | None = None) -> Verdict:
+    """Overall verdict: the most severe status wins (ineligible > incomplete > needs_review).
+
+    ``bound`` is a verdict the record imposes whatever the criteria say (a recorded death):
+    the more severe of the two is returned.
+    """
     present = {_VERDICT_OF_STATUS[s] for s in statuses if s in _VERDICT_OF_STATUS}
+    if bound is not None:
+        present.add(bound)
     for verdict in _PRECEDENCE:
         if verdict in present:
             return verdict
