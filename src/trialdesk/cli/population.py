@@ -147,6 +147,12 @@ def _summary(result: PopulationResult, out: Path) -> None:
     for verdict, count in counts.items():
         verdicts.add_row(verdict, str(count))
     console.print(verdicts)
+    if result.bound_by_death:
+        console.print(
+            f"{result.bound_by_death} with a recorded death (OMOP death) are ineligible, or need"
+            " review when the death may fall after the as-of date, whatever the criteria say.",
+            soft_wrap=True,
+        )
     funnel = Table(title="Attrition funnel: people not excluded after each criterion")
     for name in ("criterion", "kind", "evaluated by", "remaining"):
         funnel.add_column(name, justify="right" if name == "remaining" else "left")

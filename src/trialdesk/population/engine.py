@@ -91,6 +91,8 @@ class PopulationEngine(ABC):
     #: Whether fetching the leaf rows and pivoting them in numpy beats the SQL pivot: an
     #: embedded engine, whose rows reach Arrow without a network or a JVM in between, says so.
     pivot_in_arrow: bool = False
+    #: Whether the OMOP data being screened has a death table (set when it is opened).
+    _has_death: bool = False
 
     def screen(
         self,
@@ -137,6 +139,7 @@ class PopulationEngine(ABC):
             say(f"screening {len(plan.compiled_ids)} criteria in SQL")
             sql_rows = self.fetch(plan.statements[-1][1])
         persons = self.fetch("SELECT person_id FROM person")
+        deaths = self.fetch("SELECT person_id, death_date FROM death") if self._has_death else None
         fallback_rows = None
         review_ids: list[str] = []
         if plan.fallback_ids:
@@ -157,6 +160,7 @@ class PopulationEngine(ABC):
             self.name,
             review_ids=review_ids,
             reason_keys=reason_keys,
+            deaths=deaths,
         )
 
     def _pivot(self, name: str, plan: Plan) -> None:
@@ -175,6 +179,7 @@ class PopulationEngine(ABC):
         """Make the tables readable by name; returns how to read them whole (Python fallback)."""
         if isinstance(data, OmopSchema):
             found = self.attach(data)
+            self._has_death = "death" in found
             missing = [name for name in REQUIRED_COLUMNS if name not in found]
             if missing:
                 raise InputError(
@@ -199,6 +204,7 @@ class PopulationEngine(ABC):
                     )
             return lambda: {name: self.fetch(f"SELECT * FROM {name}") for name in found}  # noqa: S608
         paths = find_tables(data)
+        self._has_death = "death" in paths
         self.load(paths)
         return lambda: {name: read_table(path) for name, path in paths.items()}
 

@@ -131,7 +131,11 @@ def _person(rows: dict[str, list[dict[str, Any]]], person_id: int, record: Patie
         }
     )
     if record.patient.deceased:
-        rows["death"].append({"person_id": person_id, "death_date": None})
+        # OMOP's convention for an imprecise date: its first day.
+        died = record.patient.deceased_on
+        rows["death"].append(
+            {"person_id": person_id, "death_date": died.earliest if died else None}
+        )
 
 
 def _observation(

@@ -45,7 +45,10 @@ class MemoryEngine(PopulationEngine):
         persons = tables["person"].select(["person_id"])
         rows = fallback_results(protocol, lambda: tables, persons, as_of, ids, "python")
         plan = Plan(protocol, as_of, [], ids, [], {})
-        return assemble(protocol, plan, persons, None, rows, self.name)
+        deaths = tables.get("death")
+        if deaths is not None:
+            deaths = deaths.select(["person_id", "death_date"])
+        return assemble(protocol, plan, persons, None, rows, self.name, deaths=deaths)
 
     def load(self, paths: dict[str, Path]) -> None:  # pragma: no cover - not an SQL engine
         raise NotImplementedError

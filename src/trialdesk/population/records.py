@@ -56,6 +56,7 @@ from trialdesk.core.record import (
 from trialdesk.core.units import canonical_unit
 from trialdesk.errors import UnitError
 from trialdesk.population.omop import find_tables, gender_of, read_table, split_code
+from trialdesk.population.vital_status import deceased_on
 
 __all__ = [
     "ANSWER_CONCEPTS",
@@ -131,6 +132,9 @@ def _record(person: Row, rows: dict[str, list[Row]], source: str, as_of: date) -
         birth_date=_birth(person),
         sex=Sex(gender_of(person.get("gender_concept_id"))),
         deceased=bool(rows.get("death")),
+        deceased_on=deceased_on([r.get("death_date") for r in rows.get("death", [])])
+        if rows.get("death")
+        else None,
     )
     measurements = rows.get("measurement", [])
     oxygen = _oxygen_by_day(measurements)

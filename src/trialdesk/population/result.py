@@ -29,6 +29,7 @@ from trialdesk.population.combine_sql import UNLISTED_REASON
 from trialdesk.population.compile_rules import REASON_STEP
 from trialdesk.population.fallback import NOT_COMPILED
 from trialdesk.population.leaf_pivot import positions
+from trialdesk.population.vital_status import death_bounds
 
 if TYPE_CHECKING:
     from trialdesk.population.engine import Plan
@@ -68,6 +69,8 @@ class PopulationResult:
     status: npt.NDArray[np.int8]
     reason: npt.NDArray[np.int32]
     reasons: list[str] = field(default_factory=list)
+    # Per person, the verdict severity a recorded death imposes (population.vital_status).
+    bound: npt.NDArray[np.int8] | None = None
 
     @property
     def people(self) -> int:
@@ -80,9 +83,16 @@ class PopulationResult:
     @cached_property
     def _verdict_codes(self) -> npt.NDArray[np.int8]:
         if not self.status.shape[1]:
-            return np.zeros(self.people, dtype=np.int8)
+            return np.zeros(self.people, dtype=np.int8) if self.bound is None else self.bound
         worst: npt.NDArray[np.int8] = _SEVERITY[self.status].max(axis=1)
+        if self.bound is not None:
+            worst = np.maximum(worst, self.bound)
         return worst
+
+    @property
+    def bound_by_death(self) -> int:
+        """How many people a recorded death makes at least needs_review (most: ineligible)."""
+        return 0 if self.bound is None else int(np.count_nonzero(self.bound))
 
     def verdicts(self) -> pd.Series:
         """Verdict per person, indexed by person_id."""
@@ -210,12 +220,13 @@ def assemble(
     *,
     review_ids: list[str] | tuple[str, ...] = (),
     reason_keys: Sequence[str] = (),
+    deaths: pa.Table | None = None,
 ) -> PopulationResult:
     """Put together the SQL result (one row per person: ``person_id``, ``s<i>`` status code and
     ``r<i>`` reason of the i-th compiled criterion: a key, or an integer code into
     ``reason_keys`` times ``REASON_STEP``; optionally ``extra_rows``), the Python fallback's long
-    rows (person_id, criterion_id, status, reason) and the criteria sent to review without
-    evaluation."""
+    rows (person_id, criterion_id, status, reason), the criteria sent to review without
+    evaluation, and the OMOP death rows (person_id, death_date) that bound verdicts."""
     ids = [c.id for c in protocol.criteria]
     column_of = {cid: i for i, cid in enumerate(ids)}
     person_ids = _sorted_persons(persons)
@@ -280,6 +291,7 @@ def assemble(
         status,
         reason,
         reasons.values,
+        death_bounds(person_ids, deaths, plan.as_of),
     )
 
 
