@@ -84,6 +84,18 @@ class CodeSet:
     def describe(self) -> str:
         return f"{self.title} ({', '.join(str(p) for p in self.patterns)})"
 
+    @property
+    def systems(self) -> tuple[str, ...]:
+        """The code systems the set is written in, in order of first use."""
+        return tuple(dict.fromkeys(pattern.system for pattern in self.patterns))
+
+    def can_place(self, codings: Iterable[Coding]) -> bool:
+        """Whether codings outside the set are known to be outside it: one of them is in a
+        system the set is written in. Without a terminology server, a thing coded only in
+        another system (an RxNorm medicine against an ATC class) or not coded cannot be placed."""
+        systems = self.systems
+        return any(coding.system in systems for coding in codings)
+
 
 @lru_cache(maxsize=1)
 def library_value_sets() -> dict[str, CodeSet]:

@@ -15,12 +15,16 @@ reading of :mod:`trialdesk.population.records` decide as follows, and so does th
 * a drug counts unless it starts after the as-of date; ``status=active`` wants no
   ``drug_exposure_end_date`` (an end date, even a future one, reads as completed) and ignores
   the window; otherwise an exposure that ended before the window does not count;
-* OMOP holds no allergies in the TrialDesk reading, so an allergy leaf never matches.
+* OMOP holds no allergies in the TrialDesk reading, so an allergy leaf never matches;
+* a drug in scope that the leaf's code set cannot place (:meth:`CodeSet.can_place`: its
+  source value is in no system the set is written in, e.g. RxNorm against an ATC class, or
+  it has none) makes the leaf REVIEW (``medication.unclassified``) unless another drug matches.
 
 One match is TRUE (``<kind>.found``). No match depends on which answer helps eligibility at the
 leaf (``context.absent``): UNKNOWN for want of data (``<kind>.not_recorded``) where TRUE helps,
 else FALSE (``<kind>.none``). OMOP records carry no verification status, no unknown modifier
-extensions and always a clinical status, so the evaluators' REVIEW paths cannot arise here.
+extensions and always a clinical status, so the evaluators' other REVIEW paths cannot arise
+here.
 
 Each OMOP table is read once for all the leaves on it: joined to its (leaf, source value) table
 and aggregated per (leaf, person).
@@ -55,7 +59,7 @@ HISTORY_SOURCES: dict[str, tuple[str, str, str]] = {
 # The rows of each kind that count for a leaf, before the code join (``x`` is the OMOP row,
 # ``l`` the leaf's parameters, ``pr`` the as-of date).
 _CONDITION_HITS = """
-SELECT m.leaf, x.person_id
+SELECT m.leaf, x.person_id, m.unclassified
 FROM condition_occurrence x
 JOIN td_history_code m ON m.kind = 'condition' AND m.source_value = x.condition_source_value
 JOIN td_history_leaf l ON l.leaf = m.leaf
@@ -69,7 +73,7 @@ WHERE (x.condition_start_date IS NULL OR CAST(x.condition_start_date AS DATE) <=
 """
 
 _PROCEDURE_HITS = """
-SELECT m.leaf, x.person_id
+SELECT m.leaf, x.person_id, m.unclassified
 FROM procedure_occurrence x
 JOIN td_history_code m ON m.kind = 'procedure' AND m.source_value = x.procedure_source_value
 JOIN td_history_leaf l ON l.leaf = m.leaf
@@ -80,9 +84,10 @@ WHERE (x.procedure_date IS NULL OR CAST(x.procedure_date AS DATE) <= pr.as_of)
 """
 
 _MEDICATION_HITS = """
-SELECT m.leaf, x.person_id
+SELECT m.leaf, x.person_id, m.unclassified
 FROM drug_exposure x
-JOIN td_history_code m ON m.kind = 'medication' AND m.source_value = x.drug_source_value
+JOIN td_history_code m ON m.kind = 'medication'
+  AND m.source_value = COALESCE(x.drug_source_value, '')
 JOIN td_history_leaf l ON l.leaf = m.leaf
 CROSS JOIN td_params pr
 WHERE (x.drug_exposure_start_date IS NULL
@@ -97,9 +102,9 @@ _HITS = {"condition": _CONDITION_HITS, "procedure": _PROCEDURE_HITS, "medication
 
 
 def _leaf_sql(kinds: list[str]) -> str:
-    """One row per (leaf, person) with a match; where no match is UNKNOWN (the leaf's
-    ``absent_unknown``), one row per (leaf, person) for everyone, else the family's
-    ``missing``. ``kinds``: the leaves' kinds (``td_history_leaf.kind``), whose keys the
+    """One row per (leaf, person) with a match (TRUE) or only unplaceable drugs (REVIEW,
+    ``medication.unclassified``); where no match is UNKNOWN (the leaf's ``absent_unknown``), one
+    row per (leaf, person) for everyone, else the family's ``missing``. ``kinds``: the leaves' kinds (``td_history_leaf.kind``), whose keys the
     outcomes name."""
 
     def by_kind(truth: str, suffix: str, no_data: bool) -> str:
@@ -108,16 +113,19 @@ def _leaf_sql(kinds: list[str]) -> str:
         )
         return f"CASE l.kind {whens} END"
 
+    unplaced = outcome("R", "medication.unclassified", False)
+
     return f"""
 SELECT l.leaf, p.person_id,
   CASE WHEN h.person_id IS NULL THEN {by_kind("U", "not_recorded", True)}
-       ELSE {by_kind("T", "found", False)} END AS code
+       WHEN h.found THEN {by_kind("T", "found", False)} ELSE {unplaced} END AS code
 FROM td_history_leaf l
 CROSS JOIN td_person p
 LEFT JOIN td_history_hit h ON h.leaf = l.leaf AND h.person_id = p.person_id
 WHERE l.absent_unknown
 UNION ALL
-SELECT h.leaf, h.person_id, {by_kind("T", "found", False)} AS code
+SELECT h.leaf, h.person_id,
+  CASE WHEN h.found THEN {by_kind("T", "found", False)} ELSE {unplaced} END AS code
 FROM td_history_hit h
 JOIN td_history_leaf l ON l.leaf = h.leaf
 WHERE NOT l.absent_unknown
@@ -149,9 +157,12 @@ class HistoryFamily(LeafFamily):
         kinds = sorted({_kind(node) for _, node in leaves} & set(_HITS))
         if kinds:
             hits = " UNION ALL ".join(_HITS[k] for k in kinds)
-            hit = f"SELECT leaf, person_id FROM ({hits}) x GROUP BY leaf, person_id"  # noqa: S608
+            hit = (
+                "SELECT leaf, person_id, BOOL_OR(NOT unclassified) AS found"  # noqa: S608
+                f" FROM ({hits}) x GROUP BY leaf, person_id"
+            )
         else:  # allergies only: OMOP holds none
-            hit = "SELECT leaf, 0 AS person_id FROM td_history_leaf WHERE FALSE"
+            hit = "SELECT leaf, 0 AS person_id, TRUE AS found FROM td_history_leaf WHERE FALSE"
         every = sorted({_kind(node) for _, node in leaves})
         return [("td_history_hit", hit), (self.leaf_view, _leaf_sql(every))]
 
@@ -208,10 +219,13 @@ def _leaf_table(
 
 
 def _code_table(leaves: list[tuple[int, a.Rule]], setting: Setting) -> pa.Table:
-    """(leaf, kind, source_value) for every distinct source value the leaf's code set matches."""
+    """(leaf, kind, source_value, unclassified) for every distinct source value the leaf's code
+    set matches (unclassified FALSE) and, for medication leaves, every one it cannot place
+    (TRUE; '' stands for a drug without a source value, joined through COALESCE)."""
     leaf_col: list[int] = []
     kind_col: list[str] = []
     value_col: list[str] = []
+    unplaced_col: list[bool] = []
     by_kind: dict[str, list[tuple[int, a.Rule]]] = {}
     for leaf, node in leaves:
         by_kind.setdefault(_kind(node), []).append((leaf, node))
@@ -219,21 +233,30 @@ def _code_table(leaves: list[tuple[int, a.Rule]], setting: Setting) -> pa.Table:
         if kind not in HISTORY_SOURCES:
             continue  # allergies: nothing to read
         table, column, default_system = HISTORY_SOURCES[kind]
-        for value in setting.distinct(table, column):
+        values = setting.distinct(table, column)
+        if kind == "medication" and "" not in values:
+            values = [*values, ""]
+        for value in values:
             code = split_code(value, default_system)
-            if code is None:
+            if code is None and kind != "medication":
                 continue
-            coding = (Coding(*code),)
+            coding = (Coding(*code),) if code else ()
             for leaf, node in items:
                 codes = node.codes if isinstance(node, History) else None
-                if codes is not None and codes.matches(coding) is not None:
+                if codes is None:
+                    continue
+                placed = codes.matches(coding) is not None
+                unplaced = kind == "medication" and not placed and not codes.can_place(coding)
+                if placed or unplaced:
                     leaf_col.append(leaf)
                     kind_col.append(kind)
                     value_col.append(value)
+                    unplaced_col.append(unplaced)
     return pa.table(
         {
             "leaf": pa.array(leaf_col, pa.int32()),
             "kind": pa.array(kind_col, pa.string()),
             "source_value": pa.array(value_col, pa.string()),
+            "unclassified": pa.array(unplaced_col, pa.bool_()),
         }
     )

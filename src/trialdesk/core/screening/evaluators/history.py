@@ -190,12 +190,16 @@ def evaluate_medication(node: MedicationCheck, ctx: Context, favourable: Truth |
     start = node.window.before(ctx.as_of) if node.window else None
     evidence = []
     modified: list[tuple[str, tuple[str, ...]]] = []
+    unclassified: list[Evidence] = []
     for medication in ctx.record.medications:
+        if medication.status in _NOT_TAKEN and node.status == "active":
+            continue
         coding = _first_match(node.codes, medication.codes)
-        if coding is None or (
-            medication.status in ("cancelled", "entered-in-error", "not-taken", "stopped")
-            and node.status == "active"
-        ):
+        if coding is None:
+            if not node.codes.can_place(medication.codes) and _medication_in_scope(
+                medication, node.status, start, ctx
+            ):
+                unclassified.append(_unclassified_evidence(node, medication))
             continue
         if not _medication_in_scope(medication, node.status, start, ctx):
             continue
@@ -212,6 +216,21 @@ def evaluate_medication(node: MedicationCheck, ctx: Context, favourable: Truth |
                 source_file=medication.ref.file,
             )
         )
+    if not evidence and unclassified:
+        return Outcome.review(
+            M(
+                "medication.unclassified",
+                what=node.codes.title,
+                count=len(unclassified),
+                systems=", ".join(s.upper() for s in node.codes.systems),
+            ),
+            M(
+                "medication.classify",
+                what=node.codes.title,
+                systems=", ".join(s.upper() for s in node.codes.systems),
+            ),
+            *unclassified,
+        )
     if not evidence:
         truth, message = absent(
             favourable,
@@ -224,6 +243,23 @@ def evaluate_medication(node: MedicationCheck, ctx: Context, favourable: Truth |
     if modified:
         return _modifier_review(modified, evidence)
     return Outcome.of(Truth.TRUE, M("medication.found", what=node.codes.title), *evidence)
+
+
+_NOT_TAKEN = ("cancelled", "entered-in-error", "not-taken", "stopped")
+
+
+def _unclassified_evidence(node: MedicationCheck, medication: MedicationRecord) -> Evidence:
+    written = ", ".join(f"{c.system}:{c.code}" for c in medication.codes) or "no code"
+    label = next((c.display for c in medication.codes if c.display), None)
+    return Evidence(
+        "medication",
+        label or written,
+        str(medication.ref),
+        written,
+        date=_date(medication.start),
+        note=medication.status,
+        source_file=medication.ref.file,
+    )
 
 
 def _medication_in_scope(

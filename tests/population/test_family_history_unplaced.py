@@ -1,0 +1,106 @@
+"""Drugs the leaf's code set cannot place (RxNorm against an ATC class, no source value) make a
+medication leaf REVIEW in SQL exactly as in the screener (core CodeSet.can_place)."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import yaml
+
+from trialdesk import load_protocol
+from trialdesk.adapters.protocol_files import bundled_protocol_dir
+from trialdesk.core.protocol.protocol import Protocol
+from trialdesk.population import engine_for
+from trialdesk.population.result import PopulationResult
+
+ANTI = "vs.systemic_antiinfectives_immunosuppressants"
+CRITERIA = [
+    ("exc-anti", "exclusion", f"medication({ANTI}, status=active)"),
+    ("inc-anti", "inclusion", f"medication({ANTI}, status=any, within=30 days)"),
+]
+# person → drug rows (source value, start, end): an RxNorm-only drug, one without a source
+# value, an RxNorm drug that ended, an ATC anti-infective beside an RxNorm drug, a blank value.
+DRUGS = {
+    1: [("rxnorm:723", date(2026, 5, 20), None)],
+    2: [(None, date(2026, 5, 20), None)],
+    3: [("rxnorm:723", date(2025, 12, 1), date(2026, 1, 1))],
+    4: [("atc:J01CA04", date(2026, 5, 20), None), ("723", date(2026, 5, 20), None)],
+    5: [("  ", date(2026, 5, 20), None)],
+}
+
+
+@pytest.fixture(scope="module")
+def protocol(tmp_path_factory: pytest.TempPathFactory) -> Protocol:
+    data = yaml.safe_load((bundled_protocol_dir() / "NCT06948994.yaml").read_text("utf-8"))
+    data["criteria"] = [
+        {"id": cid, "kind": kind, "text": f"Medication test {cid}", "rule": rule}
+        for cid, kind, rule in CRITERIA
+    ]
+    path = tmp_path_factory.mktemp("unplaced") / "unplaced.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), "utf-8")
+    return load_protocol(path)
+
+
+@pytest.fixture(scope="module")
+def data(population_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("omop-unplaced") / "omop"
+    shutil.copytree(population_dir, folder)
+    rows = [(pid, *row) for pid, items in DRUGS.items() for row in items]
+    pq.write_table(
+        pa.table(
+            {
+                "drug_exposure_id": pa.array(range(1, len(rows) + 1), pa.int64()),
+                "person_id": pa.array([r[0] for r in rows], pa.int64()),
+                "drug_exposure_start_date": pa.array([r[2] for r in rows], pa.date32()),
+                "drug_exposure_end_date": pa.array([r[3] for r in rows], pa.date32()),
+                "drug_source_value": pa.array([r[1] for r in rows], pa.string()),
+            }
+        ),
+        folder / "drug_exposure.parquet",
+    )
+    return folder
+
+
+def _outcomes(result: PopulationResult, cid: str) -> dict[int, tuple[str, str]]:
+    rows = result.rows[result.rows["criterion_id"] == cid]
+    rows = rows[rows["person_id"].isin([*DRUGS, 6])]
+    return {
+        int(p): (str(s), str(r))
+        for p, s, r in zip(rows["person_id"], rows["status"], rows["reason"], strict=True)
+    }
+
+
+EXPECTED = {
+    "exc-anti": {
+        1: ("review", "medication.unclassified"),
+        2: ("review", "medication.unclassified"),
+        3: ("pass", "medication.none"),
+        4: ("fail", "medication.found"),
+        5: ("review", "medication.unclassified"),
+        6: ("pass", "medication.none"),
+    },
+    "inc-anti": {
+        1: ("review", "medication.unclassified"),
+        2: ("review", "medication.unclassified"),
+        3: ("unknown", "medication.not_recorded"),
+        4: ("pass", "medication.found"),
+        5: ("review", "medication.unclassified"),
+        6: ("unknown", "medication.not_recorded"),
+    },
+}
+
+
+@pytest.mark.parametrize("engine", ["memory", "duckdb"])
+def test_unplaced_drugs_go_to_review_in_every_engine(
+    protocol: Protocol, data: Path, as_of: date, engine: str
+) -> None:
+    result = engine_for(engine).screen(protocol, data, as_of)
+    if engine != "memory":
+        assert {by for _cid, _kind, by in result.criteria} == {f"sql:{engine}"}
+    for cid, expected in EXPECTED.items():
+        assert _outcomes(result, cid) == expected, cid
