@@ -18,10 +18,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
-import yaml
+from population_helpers import screen_on, write_protocol
 
 from trialdesk import load_protocol
-from trialdesk.adapters.protocol_files import bundled_protocol_dir
 from trialdesk.core.protocol.protocol import Protocol
 from trialdesk.core.screening.outcome import Truth
 from trialdesk.errors import TrialDeskError
@@ -92,14 +91,7 @@ SPARK_CRITERIA = frozenset(
 
 @pytest.fixture(scope="module")
 def history_protocol_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data = yaml.safe_load((bundled_protocol_dir() / "NCT06948994.yaml").read_text("utf-8"))
-    data["criteria"] = [
-        {"id": cid, "kind": kind, "text": f"History test {cid}", "rule": rule}
-        for cid, kind, rule in CRITERIA
-    ]
-    path = tmp_path_factory.mktemp("history") / "history.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False), "utf-8")
-    return path
+    return write_protocol(CRITERIA, tmp_path_factory.mktemp("history"), "History")
 
 
 @pytest.fixture(scope="module")
@@ -155,11 +147,14 @@ def test_postgres_history_agrees_with_the_screener(
     as_of: date,
     fresh_postgres_url: str,
 ) -> None:
-    engine = engine_for("postgres", url=fresh_postgres_url)
-    try:
-        result = engine.screen(history_protocol, population_dir, as_of)
-    finally:
-        engine.close()
+    result = screen_on(
+        "postgres",
+        history_protocol,
+        population_dir,
+        as_of,
+        fallback="python",
+        url=fresh_postgres_url,
+    )
     _agree(result, history_reference)
 
 

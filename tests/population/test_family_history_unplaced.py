@@ -10,12 +10,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-import yaml
+from population_helpers import screen_on, write_protocol
 
 from trialdesk import load_protocol
-from trialdesk.adapters.protocol_files import bundled_protocol_dir
 from trialdesk.core.protocol.protocol import Protocol
-from trialdesk.population import engine_for
 from trialdesk.population.result import PopulationResult
 
 ANTI = "vs.systemic_antiinfectives_immunosuppressants"
@@ -36,14 +34,9 @@ DRUGS = {
 
 @pytest.fixture(scope="module")
 def protocol(tmp_path_factory: pytest.TempPathFactory) -> Protocol:
-    data = yaml.safe_load((bundled_protocol_dir() / "NCT06948994.yaml").read_text("utf-8"))
-    data["criteria"] = [
-        {"id": cid, "kind": kind, "text": f"Medication test {cid}", "rule": rule}
-        for cid, kind, rule in CRITERIA
-    ]
-    path = tmp_path_factory.mktemp("unplaced") / "unplaced.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False), "utf-8")
-    return load_protocol(path)
+    return load_protocol(
+        write_protocol(CRITERIA, tmp_path_factory.mktemp("unplaced"), "Medication")
+    )
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +92,7 @@ EXPECTED = {
 def test_unplaced_drugs_go_to_review_in_every_engine(
     protocol: Protocol, data: Path, as_of: date, engine: str
 ) -> None:
-    result = engine_for(engine).screen(protocol, data, as_of)
+    result = screen_on(engine, protocol, data, as_of, fallback="python")
     if engine != "memory":
         assert {by for _cid, _kind, by in result.criteria} == {f"sql:{engine}"}
     for cid, expected in EXPECTED.items():

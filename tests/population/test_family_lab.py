@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 import yaml
+from population_helpers import screen_on
 
 from trialdesk import load_protocol
 from trialdesk.core.protocol.protocol import Protocol
@@ -164,11 +165,7 @@ def test_postgres_agrees_on_the_crafted_edges(
     fresh_postgres_url: str,
 ) -> None:
     folder, _persons, reference = crafted
-    engine = engine_for("postgres", url=fresh_postgres_url)
-    try:
-        result = engine.screen(protocol, folder, AS_OF, fallback="review")
-    finally:
-        engine.close()
+    result = screen_on("postgres", protocol, folder, AS_OF, url=fresh_postgres_url)
     agree(result, reference)
 
 

@@ -20,6 +20,7 @@ import pytest
 import yaml
 from hypothesis import given
 from hypothesis import strategies as st
+from population_helpers import screen_on
 
 from trialdesk import load_protocol
 from trialdesk.core.criteria import ast as a
@@ -219,11 +220,7 @@ def test_focused_leaves_agree_on_postgres(
     fresh_postgres_url: str,
 ) -> None:
     protocol, data, reference = focused
-    engine = engine_for("postgres", url=fresh_postgres_url)
-    try:
-        result = engine.screen(protocol, data, AS_OF, fallback="review")
-    finally:
-        engine.close()
+    result = screen_on("postgres", protocol, data, AS_OF, url=fresh_postgres_url)
     _all_compiled(result, tuple(FOCUSED))
     agree(result, reference)
 

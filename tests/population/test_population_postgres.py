@@ -7,9 +7,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from population_helpers import screen_on
 
 from trialdesk.core.protocol.protocol import Protocol
-from trialdesk.population import engine_for
 from trialdesk.population.result import PopulationResult
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -23,9 +23,5 @@ def test_postgres_agrees_with_the_screener(
     as_of: date,
     fresh_postgres_url: str,
 ) -> None:
-    engine = engine_for("postgres", url=fresh_postgres_url)
-    try:
-        result = engine.screen(protocol, population_dir, as_of, fallback="review")
-    finally:
-        engine.close()
+    result = screen_on("postgres", protocol, population_dir, as_of, url=fresh_postgres_url)
     agree(result, reference)
