@@ -11,10 +11,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from population_helpers import screen_on
 
 from trialdesk.adapters.fhir import record_from_bundle
 from trialdesk.core.protocol.protocol import Protocol
-from trialdesk.population import engine_for
 from trialdesk.population.from_fhir import records_to_omop
 from trialdesk.population.result import PopulationResult
 from trialdesk.testing.patients import eligible_maintenance
@@ -26,7 +26,7 @@ def test_every_recorded_death_before_the_as_of_day_is_ineligible(
     deaths = pq.read_table(population_dir / "death.parquet")
     dead = set(deaths.column("person_id").to_pylist())
     assert dead  # the synthetic population has some
-    duckdb = engine_for("duckdb").screen(protocol, population_dir, as_of, fallback="review")
+    duckdb = screen_on("duckdb", protocol, population_dir, as_of)
     for result in (reference, duckdb):
         verdicts = result.verdicts()
         assert set(verdicts[verdicts.index.isin(dead)]) == {"ineligible"}
@@ -58,7 +58,7 @@ def hand_made_deaths(population_dir: Path, tmp_path: Path) -> Path:
 def test_death_rows_bound_exactly_the_people_dead_by_the_as_of_day(
     protocol: Protocol, hand_made_deaths: Path, as_of: date, engine: str
 ) -> None:
-    result = engine_for(engine).screen(protocol, hand_made_deaths, as_of, fallback="review")
+    result = screen_on(engine, protocol, hand_made_deaths, as_of)
     first_four = result.bound[np.searchsorted(result.person_ids, [1, 2, 3, 4])]
     assert first_four.tolist() == [3, 3, 3, 0]  # ineligible, ineligible, ineligible, none
     assert result.bound_by_death == 3
