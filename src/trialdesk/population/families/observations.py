@@ -41,6 +41,7 @@ from trialdesk.population.families.observations_sql import (
     OBS_PICK,
     OBS_ROWS,
     OBS_SCALE,
+    OBS_TREND,
 )
 from trialdesk.population.omop import split_code
 from trialdesk.population.params import FACTOR
@@ -97,7 +98,7 @@ def _kind(node: a.Rule) -> str:
 class ObservationFamily(LeafFamily):
     name = "obs"
     reused: ClassVar[frozenset[str]] = frozenset(
-        {"td_obs_candidates", "td_obs_multi", "td_obs_pick"}
+        {"td_obs_candidates", "td_obs_multi", "td_obs_pick", "td_obs_trend"}
     )
     reads_measurement: ClassVar[bool] = True
     emits_codes = True
@@ -121,6 +122,7 @@ class ObservationFamily(LeafFamily):
             ("td_obs_candidates", candidates),
             ("td_obs_multi", OBS_MULTI),
             ("td_obs_pick", OBS_PICK),
+            ("td_obs_trend", OBS_TREND),
             ("td_obs_measure", OBS_MEASURE),
         ]
         leaf = OBS_LEAF + (OBS_PERFORMANCE if scored else "")
@@ -222,7 +224,10 @@ def _leaf_table(
 def _codes_of(node: a.Rule) -> list[tuple[tuple[str, str], str]]:
     """The (system, code) keys the evaluator looks up, in its order, with a scale variant."""
     if isinstance(node, a.CodedStatusCheck):
-        return [(key, "") for key in findings._STATUS_CODES[node.kind]]
+        keys = [(key, "") for key in findings._STATUS_CODES[node.kind]]
+        if node.kind == "disease_status":  # read only where no disease status is (OBS_TREND)
+            keys.append((findings.MCODE_DISEASE_STATUS, "mcode"))
+        return keys
     if isinstance(node, a.FindingCheck):
         return [((node.code.system, node.code.code), "")]
     if isinstance(node, a.AttestationCheck):

@@ -14,6 +14,7 @@ __all__ = [
     "OBS_PICK",
     "OBS_ROWS",
     "OBS_SCALE",
+    "OBS_TREND",
 ]
 
 # The rows carrying a leaf's codes, from both tables, not after the as-of date; the value as
@@ -81,6 +82,16 @@ SELECT x.leaf, x.person_id, x.d, x.token, x.answer, x.qual, x.q, x.unit FROM (
 ) x WHERE x.k = 1
 """
 
+# (leaf, person) with an mCODE disease-status trend inside the leaf's window (the screener reads
+# one where no disease-status observation is in the window: review, whatever its value).
+OBS_TREND = """
+SELECT r.leaf, r.person_id
+FROM td_obs_rows r
+JOIN td_obs_leaf l ON l.leaf = r.leaf
+WHERE r.variant = 'mcode' AND r.d >= l.window_start
+GROUP BY r.leaf, r.person_id
+"""
+
 # Cast so that every engine keeps all 12 decimals (Spark narrows a wide product's scale).
 _PRODUCT = "CAST(CAST(k.q AS DECIMAL(38, 12)) * e.mantissa AS DECIMAL(38, 12))"
 # Every test of a numeric leaf against the picked value (a row only for a readable quantity
@@ -102,7 +113,8 @@ _O = outcome
 OBS_LEAF = f"""
 SELECT z.leaf, z.person_id,
   CASE WHEN z.kind IN ('status', 'finding') THEN
-         CASE WHEN z.stale THEN {_O("U", "status.missing", True)}
+         CASE WHEN z.stale AND z.trend THEN {_O("R", "status.trend", False)}
+              WHEN z.stale THEN {_O("U", "status.missing", True)}
               WHEN z.matched <> z.negate THEN {_O("T", "status.is", False)}
               ELSE {_O("F", "status.is", False)} END
        WHEN z.kind = 'attestation' THEN
@@ -127,14 +139,21 @@ SELECT z.leaf, z.person_id,
 FROM (
   SELECT k.leaf, k.person_id, l.kind, l.negate, l.expected, k.answer, k.qual, k.q, k.unit,
     (l.window_start IS NOT NULL AND k.d < l.window_start) AS stale,
-    (w.token IS NOT NULL) AS matched, (f.factor IS NOT NULL) AS convertible, m.holds
+    (w.token IS NOT NULL) AS matched, (f.factor IS NOT NULL) AS convertible, m.holds,
+    (t.leaf IS NOT NULL) AS trend
   FROM td_obs_pick k
   JOIN td_obs_leaf l ON l.leaf = k.leaf
   LEFT JOIN td_obs_wanted w ON w.leaf = k.leaf AND w.token = k.token
   LEFT JOIN td_obs_factor f ON f.leaf = k.leaf AND f.unit = k.unit
   LEFT JOIN td_obs_measure m ON m.leaf = k.leaf AND m.person_id = k.person_id
+  LEFT JOIN td_obs_trend t ON t.leaf = k.leaf AND t.person_id = k.person_id
   WHERE l.kind <> 'performance'
 ) z
+UNION ALL
+SELECT t.leaf, t.person_id, {_O("R", "status.trend", False)} AS code
+FROM td_obs_trend t
+LEFT JOIN td_obs_pick k ON k.leaf = t.leaf AND k.person_id = t.person_id
+WHERE k.leaf IS NULL
 """  # noqa: S608 (message keys only, checked by outcome())
 
 # Performance: a row for every person (the scale may need the birth date); stale is missing.

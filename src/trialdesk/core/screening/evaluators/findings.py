@@ -47,6 +47,20 @@ _STATUS_CODES = {
     "risk_group": ((CLINICAL, "risk-group"),),
 }
 _WINDOW_OF = {"disease_status": "disease_status", "treatment_phase": "treatment_phase"}
+#: mCODE CancerDiseaseStatus (LOINC 97509-4, HL7 mCODE STU2–STU4) and its values
+#: (ConditionStatusTrendVS, SNOMED CT). They give the disease's trend, not whether it relapsed
+#: or is refractory, so they never settle a disease-status criterion: read alone, they make it
+#: a clinician's review, with the value as evidence.
+MCODE_DISEASE_STATUS = ("loinc", "97509-4")
+MCODE_TRENDS = {
+    "260415000": "not detected",
+    "268910001": "improved",
+    "359746009": "stable",
+    "271299001": "worsened",
+    "709137006": "undetermined",
+    "550991000124107": "full remission",
+    "551001000124108": "partial remission",
+}
 _POSITIVE = {"positive", "reactive", "detected", "pos", "10828004", "52101004"}
 _NEGATIVE = {
     "negative",
@@ -122,6 +136,10 @@ def evaluate_coded_status(node: CodedStatusCheck, ctx: Context) -> Outcome:
     window = node.window or (ctx.window(_WINDOW_OF[node.kind]) if node.kind in _WINDOW_OF else None)
     observation, stale = _latest(_STATUS_CODES[node.kind], window, ctx)
     label = node.kind.replace("_", " ")
+    if observation is None and node.kind == "disease_status":
+        trend, _stale_trend = _latest((MCODE_DISEASE_STATUS,), window, ctx)
+        if trend is not None:
+            return _trend_review(node, trend, ctx)
     if observation is None:
         when = f" (latest {stale.effective}, older than {window})" if stale is not None else ""
         return Outcome.unknown(
@@ -143,6 +161,23 @@ def evaluate_coded_status(node: CodedStatusCheck, ctx: Context) -> Outcome:
     return Outcome.of(
         Truth.TRUE if met else Truth.FALSE,
         M("status.is", what=label, value=", ".join(sorted(found)), wanted=" or ".join(node.values)),
+        evidence,
+    )
+
+
+def _trend_review(node: CodedStatusCheck, trend: ObservationRecord, ctx: Context) -> Outcome:
+    """An mCODE disease-status trend where the criterion asks for a disease status."""
+    codes = sorted(_value_codes(trend.value))
+    value = ", ".join(f"{c} ({MCODE_TRENDS[c]})" if c in MCODE_TRENDS else c for c in codes)
+    evidence = _evidence(
+        "status", "mCODE cancer disease status", trend, value or None, ctx,
+        threshold=" or ".join(node.values),
+    )  # fmt: skip
+    if (review := _modifier_review(trend, evidence)) is not None:
+        return review
+    return Outcome.review(
+        M("status.trend", value=value or "no value", date=str(trend.effective)),
+        M("status.trend_need", wanted=" or ".join(node.values)),
         evidence,
     )
 
