@@ -3,18 +3,15 @@ medication leaf REVIEW in SQL exactly as in the screener (core CodeSet.can_place
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
-from population_helpers import screen_on, write_protocol
+from population_helpers import outcomes, screen_on, with_table, write_protocol
 
 from trialdesk import load_protocol
 from trialdesk.core.protocol.protocol import Protocol
-from trialdesk.population.result import PopulationResult
 
 ANTI = "vs.systemic_antiinfectives_immunosuppressants"
 CRITERIA = [
@@ -41,31 +38,19 @@ def protocol(tmp_path_factory: pytest.TempPathFactory) -> Protocol:
 
 @pytest.fixture(scope="module")
 def data(population_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("omop-unplaced") / "omop"
-    shutil.copytree(population_dir, folder)
     rows = [(pid, *row) for pid, items in DRUGS.items() for row in items]
-    pq.write_table(
-        pa.table(
-            {
-                "drug_exposure_id": pa.array(range(1, len(rows) + 1), pa.int64()),
-                "person_id": pa.array([r[0] for r in rows], pa.int64()),
-                "drug_exposure_start_date": pa.array([r[2] for r in rows], pa.date32()),
-                "drug_exposure_end_date": pa.array([r[3] for r in rows], pa.date32()),
-                "drug_source_value": pa.array([r[1] for r in rows], pa.string()),
-            }
-        ),
-        folder / "drug_exposure.parquet",
+    table = pa.table(
+        {
+            "drug_exposure_id": pa.array(range(1, len(rows) + 1), pa.int64()),
+            "person_id": pa.array([r[0] for r in rows], pa.int64()),
+            "drug_exposure_start_date": pa.array([r[2] for r in rows], pa.date32()),
+            "drug_exposure_end_date": pa.array([r[3] for r in rows], pa.date32()),
+            "drug_source_value": pa.array([r[1] for r in rows], pa.string()),
+        }
     )
-    return folder
-
-
-def _outcomes(result: PopulationResult, cid: str) -> dict[int, tuple[str, str]]:
-    rows = result.rows[result.rows["criterion_id"] == cid]
-    rows = rows[rows["person_id"].isin([*DRUGS, 6])]
-    return {
-        int(p): (str(s), str(r))
-        for p, s, r in zip(rows["person_id"], rows["status"], rows["reason"], strict=True)
-    }
+    return with_table(
+        population_dir, tmp_path_factory.mktemp("omop-unplaced"), "drug_exposure", table
+    )
 
 
 EXPECTED = {
@@ -96,4 +81,4 @@ def test_unplaced_drugs_go_to_review_in_every_engine(
     if engine != "memory":
         assert {by for _cid, _kind, by in result.criteria} == {f"sql:{engine}"}
     for cid, expected in EXPECTED.items():
-        assert _outcomes(result, cid) == expected, cid
+        assert outcomes(result, cid, [*DRUGS, 6]) == expected, cid

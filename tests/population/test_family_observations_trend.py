@@ -3,14 +3,12 @@ exactly as in the screener: it gives the disease's trend, not whether it relapse
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
-from population_helpers import screen_on, write_protocol
+from population_helpers import outcomes, screen_on, with_table, write_protocol
 
 from trialdesk import load_protocol
 from trialdesk.core.protocol.protocol import Protocol
@@ -55,40 +53,26 @@ def protocol(tmp_path_factory: pytest.TempPathFactory) -> Protocol:
 
 @pytest.fixture(scope="module")
 def data(population_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("omop-trend") / "omop"
-    shutil.copytree(population_dir, folder)
     rows = [(pid, *row) for pid, items in ROWS.items() for row in items]
-    pq.write_table(
-        pa.table(
-            {
-                "observation_id": pa.array(range(1, len(rows) + 1), pa.int64()),
-                "person_id": pa.array([r[0] for r in rows], pa.int64()),
-                "observation_date": pa.array([r[2] for r in rows], pa.date32()),
-                "observation_source_value": pa.array([r[1] for r in rows], pa.string()),
-                "value_as_string": pa.array([r[3] for r in rows], pa.string()),
-                "value_as_number": pa.array([None] * len(rows), pa.float64()),
-                "unit_source_value": pa.array([None] * len(rows), pa.string()),
-                "value_as_concept_id": pa.array([None] * len(rows), pa.int32()),
-            }
-        ),
-        folder / "observation.parquet",
+    table = pa.table(
+        {
+            "observation_id": pa.array(range(1, len(rows) + 1), pa.int64()),
+            "person_id": pa.array([r[0] for r in rows], pa.int64()),
+            "observation_date": pa.array([r[2] for r in rows], pa.date32()),
+            "observation_source_value": pa.array([r[1] for r in rows], pa.string()),
+            "value_as_string": pa.array([r[3] for r in rows], pa.string()),
+            "value_as_number": pa.array([None] * len(rows), pa.float64()),
+            "unit_source_value": pa.array([None] * len(rows), pa.string()),
+            "value_as_concept_id": pa.array([None] * len(rows), pa.int32()),
+        }
     )
-    return folder
-
-
-def _outcomes(result: PopulationResult, cid: str) -> dict[int, tuple[str, str]]:
-    rows = result.rows[result.rows["criterion_id"] == cid]
-    rows = rows[rows["person_id"].isin([*ROWS, 6])]
-    return {
-        int(p): (str(s), str(r))
-        for p, s, r in zip(rows["person_id"], rows["status"], rows["reason"], strict=True)
-    }
+    return with_table(population_dir, tmp_path_factory.mktemp("omop-trend"), "observation", table)
 
 
 def _check(result: PopulationResult, reference: PopulationResult | None = None) -> None:
-    assert _outcomes(result, "inc-rr") == EXPECTED["inc-rr"]
+    assert outcomes(result, "inc-rr", [*ROWS, 6]) == EXPECTED["inc-rr"]
     # The exclusion reads the same leaf: review where the inclusion reviews.
-    exclusion = _outcomes(result, "exc-rr")
+    exclusion = outcomes(result, "exc-rr", [*ROWS, 6])
     assert {p for p, (s, _r) in exclusion.items() if s == "review"} == {1, 3, 5}
     if reference is not None:
         for cid, _kind, _rule in CRITERIA:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from population_helpers import screen_on
+from population_helpers import screen_on, with_table
 
 from trialdesk.adapters.fhir import record_from_bundle
 from trialdesk.core.protocol.protocol import Protocol
@@ -37,21 +36,16 @@ def test_every_recorded_death_before_the_as_of_day_is_ineligible(
 def hand_made_deaths(population_dir: Path, tmp_path: Path) -> Path:
     """The session population with its death table replaced: person 1 undated, 2 before the
     as-of day, 3 on it, 4 after it, and a row for a person who is not in the person table."""
-    folder = tmp_path / "omop"
-    shutil.copytree(population_dir, folder)
-    pq.write_table(
-        pa.table(
-            {
-                "person_id": pa.array([1, 2, 3, 4, 10**9], pa.int64()),
-                "death_date": pa.array(
-                    [None, date(2026, 1, 5), date(2026, 6, 1), date(2026, 6, 2), date(2026, 1, 1)],
-                    pa.date32(),
-                ),
-            }
-        ),
-        folder / "death.parquet",
+    table = pa.table(
+        {
+            "person_id": pa.array([1, 2, 3, 4, 10**9], pa.int64()),
+            "death_date": pa.array(
+                [None, date(2026, 1, 5), date(2026, 6, 1), date(2026, 6, 2), date(2026, 1, 1)],
+                pa.date32(),
+            ),
+        }
     )
-    return folder
+    return with_table(population_dir, tmp_path, "death", table)
 
 
 @pytest.mark.parametrize("engine", ["memory", "duckdb"])
