@@ -26,6 +26,7 @@ from trialdesk import load_protocol
 from trialdesk.population import engine_for
 from trialdesk.population.duckdb_engine import DuckDBEngine
 from trialdesk.population.families import FAMILIES
+from trialdesk.population.leaf_pivot import LeafScatter
 
 
 def _cpu_s() -> float:
@@ -80,11 +81,25 @@ def main() -> None:
     DuckDBEngine.fetch = _timed(  # type: ignore[method-assign]
         lambda sql: "fetch " + " ".join(sql.split())[:50], DuckDBEngine.fetch, steps
     )
-    # Python-side phases: planning, parameter tables, the numpy pivot, the assembly.
-    DuckDBEngine._pivot = _timed(  # type: ignore[method-assign]
-        lambda name, _plan: f"{name} (numpy, with its fetch)", DuckDBEngine._pivot, steps
+    # Python-side phases: planning, parameter tables, the numpy pivot and combination (the
+    # streamed fetch of the leaf rows, which runs the families' leaf views, inside it), the
+    # assembly.
+    DuckDBEngine._combine_in_numpy = _timed(  # type: ignore[method-assign]
+        lambda _c, _ids: "leaf rows streamed + numpy pivot + combination",
+        DuckDBEngine._combine_in_numpy,
+        steps,
     )
-    for name in ("plan_screening", "assemble", "reason_table"):
+    scatter_add = LeafScatter.add
+    scattered = [0.0, 0.0]
+
+    def add(self: LeafScatter, batch: Any) -> None:
+        wall, cpu = time.perf_counter(), _cpu_s()
+        scatter_add(self, batch)
+        scattered[0] += time.perf_counter() - wall
+        scattered[1] += _cpu_s() - cpu
+
+    LeafScatter.add = add  # type: ignore[method-assign]
+    for name in ("plan_screening", "assemble", "reason_table", "combine", "sorted_persons"):
         original = getattr(engine_module, name)
         setattr(engine_module, name, _plain(name, original, steps))
     for family in FAMILIES:
@@ -101,6 +116,7 @@ def main() -> None:
         fallback="review",
     )
     wall, cpu = time.perf_counter() - wall, _cpu_s() - cpu
+    steps.append(("  numpy scatter of the streamed batches (sum)", *scattered))
     print("wall_s\tcpu_s\tstep")
     for name, step_wall, step_cpu in steps:
         if step_wall > 0.05:

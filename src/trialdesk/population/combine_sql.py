@@ -39,6 +39,7 @@ __all__ = [
     "REVIEW_ALWAYS",
     "UNLISTED_REASON",
     "combination_statements",
+    "fill_codes",
     "literal_reasons",
     "reason_table",
     "resolve_outcomes",
@@ -89,8 +90,8 @@ def literal_reasons(compiled: Compiled, owner: Mapping[int, LeafFamily]) -> list
                 for t in sqlglot.tokenize(sql, read="duckdb")
                 if t.token_type == TokenType.STRING
             )
-        for _leaf, node in leaves:
-            found.add(_unquote(family.missing(node)[1]))
+        for leaf, node in leaves:
+            found.add(_unquote(family.missing_for(node, compiled.favourable.get(leaf))[1]))
     return list(_FIXED) + sorted(found.difference(_FIXED))
 
 
@@ -180,6 +181,22 @@ def _packed(truth: str, reason: str, nodata: str, keys: list[str]) -> int:
     return TRUTH_CODES.index(letter) + bit + REASON_STEP * keys.index(_unquote(reason))
 
 
+def fill_codes(
+    compiled: Compiled, owner: Mapping[int, LeafFamily], keys: list[str]
+) -> dict[int, int]:
+    """Leaf number → the packed code ``td_wide`` gives it without a leaf row: the family's
+    ``missing_for`` outcome at the leaf's place, or for a ``review_always`` leaf (no family) its constant; the same
+    codes as the SQL text of :func:`_wide`, for the numpy twin of the layers."""
+    out = {}
+    for leaf, node in compiled.leaves:
+        family = owner.get(leaf)
+        if family is None:
+            out[leaf] = TRUTH_CODES.index("R") + REASON_STEP * keys.index(REVIEW_ALWAYS)
+        else:
+            out[leaf] = _packed(*family.missing_for(node, compiled.favourable.get(leaf)), keys)
+    return out
+
+
 def _leaf_wide(compiled: Compiled, owner: Mapping[int, LeafFamily]) -> str:
     """``PIVOT_STEP``: one row per person with a leaf row, ``c_rows`` (how many rows) and the
     packed outcome ``c<k>`` of each leaf (-1 without a row). Engines that can do better than
@@ -197,16 +214,16 @@ def _wide(compiled: Compiled, owner: Mapping[int, LeafFamily], keys: list[str]) 
     ``missing`` outcome) unpacked into ``l<k>_t``, ``l<k>_r``, ``l<k>_n``; and ``extra_rows``,
     the rows beyond one per leaf (a family breaking its contract; refused by the result)."""
     packed, unpacked, present = [], [], []
-    for leaf, node in compiled.leaves:
-        family = owner.get(leaf)
-        if family is None:  # review_always
-            code = truth_code("R")
-            packed.append(f"{code} + {REASON_STEP * keys.index(REVIEW_ALWAYS)} AS x{leaf}")
+    fill = fill_codes(compiled, owner, keys)
+    for leaf, _node in compiled.leaves:
+        if leaf not in owner:  # review_always
+            packed.append(f"{fill[leaf]} AS x{leaf}")
         else:
             # w.c<k> is -1 without a row, NULL for a person without any leaf row.
             present.append(f"CASE WHEN w.c{leaf} >= 0 THEN 1 ELSE 0 END")
-            missing = _packed(*family.missing(node), keys)
-            packed.append(f"CASE WHEN w.c{leaf} >= 0 THEN w.c{leaf} ELSE {missing} END AS x{leaf}")
+            packed.append(
+                f"CASE WHEN w.c{leaf} >= 0 THEN w.c{leaf} ELSE {fill[leaf]} END AS x{leaf}"
+            )
         unpacked += [
             f"x{leaf} % 8 AS l{leaf}_t",
             f"x{leaf} - x{leaf} % {REASON_STEP} AS l{leaf}_r",

@@ -28,6 +28,7 @@ __all__ = [
     "Compiled",
     "Layer",
     "NodeColumns",
+    "NodeOp",
     "RuleCompiler",
     "compilable",
     "truth_code",
@@ -73,6 +74,18 @@ class NodeColumns:
     n: str
 
 
+@dataclass(frozen=True, slots=True)
+class NodeOp:
+    """One combination node as data, beside its SQL text: what the numpy twin of the layers
+    (:mod:`trialdesk.population.combine_numpy`) evaluates. ``kind``: ``any``, ``all``,
+    ``each`` (each_available), ``not``, ``review_if`` or ``if`` (items: condition, then and,
+    if given, otherwise); ``out``: the node's own columns."""
+
+    kind: str
+    items: tuple[NodeColumns, ...]
+    out: NodeColumns
+
+
 @dataclass
 class Layer:
     """Columns computed together: each may only read columns of earlier layers."""
@@ -89,6 +102,8 @@ class Compiled:
     #: down: TRUE at an inclusion's root, FALSE at an exclusion's, flipped by ``not``, none in
     #: an ``if`` condition, FALSE inside ``review_if``. Some leaves read "nothing recorded" by it.
     favourable: dict[int, Truth | None] = field(default_factory=dict)
+    #: every combination node in evaluation order (children before parents)
+    nodes: list[NodeOp] = field(default_factory=list)
 
 
 _FLIP = {Truth.TRUE: Truth.FALSE, Truth.FALSE: Truth.TRUE}
@@ -121,13 +136,14 @@ class RuleCompiler:
             cols = [k[0] for k in kids]
             height = 1 + max(k[1] for k in kids)
             if isinstance(node, a.AnyOf):
-                return self._combine(cols, height, _T, _F, None), height
+                return self._op("any", cols, self._combine(cols, height, _T, _F, None)), height
             members = None
             if isinstance(node, a.EachAvailable):
                 avail = [f"NOT ({c.t} = {_U} AND {c.n})" for c in cols]
                 none = f"NOT ({' OR '.join(avail)})"
                 members = [f"({x} OR {none})" for x in avail]
-            return self._combine(cols, height, _F, _T, members), height
+            kind = "each" if members else "all"
+            return self._op(kind, cols, self._combine(cols, height, _F, _T, members)), height
         if isinstance(node, (a.NotOf, a.ReviewIf)):
             below_favourable = (
                 _FLIP.get(favourable) if isinstance(node, a.NotOf) else Truth.FALSE  # type: ignore[arg-type]
@@ -138,10 +154,15 @@ class RuleCompiler:
                 truth = f"CASE {kid.t} WHEN {_T} THEN {_F} WHEN {_F} THEN {_T} ELSE {kid.t} END"
             else:
                 truth = f"CASE {kid.t} WHEN {_T} THEN {_R} ELSE {kid.t} END"
-            return self._emit(height, truth, kid.r, kid.n), height
+            kind = "not" if isinstance(node, a.NotOf) else "review_if"
+            return self._op(kind, [kid], self._emit(height, truth, kid.r, kid.n)), height
         if isinstance(node, a.IfThen):
             return self._if(node, favourable)
         raise TypeError(f"not compilable: {type(node).__name__}")
+
+    def _op(self, kind: str, items: list[NodeColumns], out: NodeColumns) -> NodeColumns:
+        self.out.nodes.append(NodeOp(kind, tuple(items), out))
+        return out
 
     def _emit(self, height: int, truth: str, reason: str, nodata: str) -> NodeColumns:
         """Truth in layer 2h-1; reason and no_data (which may read the truth) in layer 2h."""
@@ -211,4 +232,5 @@ class RuleCompiler:
             f"CASE WHEN {cond.t} = {_T} THEN {then.n} WHEN {cond.t} = {_F} THEN {on_false[2]} "
             f"WHEN {settled} THEN {then.n} ELSE {cond.n} END"
         )
-        return self._emit(height, truth, reason, nodata), height
+        items = [cond, then] + ([other] if other is not None else [])
+        return self._op("if", items, self._emit(height, truth, reason, nodata)), height

@@ -4,6 +4,7 @@ tables already in a DuckDB database file are read from it, read-only."""
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -117,6 +118,9 @@ class DuckDBEngine(PopulationEngine):
 
     def fetch(self, duckdb_sql: str) -> pa.Table:
         return self._db.sql(duckdb_sql).to_arrow_table()
+
+    def stream(self, duckdb_sql: str, batch_rows: int) -> Iterator[pa.RecordBatch]:
+        yield from self._db.sql(duckdb_sql).to_arrow_reader(batch_rows)
 
     def close(self) -> None:
         self._db.close()

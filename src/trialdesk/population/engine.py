@@ -11,34 +11,41 @@ criteria the compiler does not translate are evaluated honestly instead of being
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 
 from trialdesk.core.criteria import ast as a
 from trialdesk.core.protocol.protocol import Protocol
 from trialdesk.core.screening.outcome import Truth
 from trialdesk.errors import ConfigurationError, InputError
-from trialdesk.population.combine_sql import PIVOT_STEP, literal_reasons, reason_table
+from trialdesk.population.combine_numpy import NumpyCombination, combine, numpy_combination
+from trialdesk.population.combine_sql import (
+    PIVOT_STEP,
+    fill_codes,
+    literal_reasons,
+    reason_table,
+)
 from trialdesk.population.compile_rules import RuleCompiler, compilable
 from trialdesk.population.fallback import fallback_results
 from trialdesk.population.families import FAMILIES, Setting, family_of
-from trialdesk.population.leaf_pivot import pivot_leaf_codes
+from trialdesk.population.leaf_pivot import LeafScatter
 from trialdesk.population.omop import REQUIRED_COLUMNS, TABLES, find_tables, read_table
 from trialdesk.population.params import common_tables
-from trialdesk.population.result import PopulationResult, assemble
+from trialdesk.population.result import PopulationResult, assemble, sorted_persons
 from trialdesk.population.sources import OmopSchema, OmopSource
 from trialdesk.population.sql import leaves_by_family, release_points, screening_statements
 
 __all__ = ["FALLBACKS", "Plan", "PopulationEngine", "Progress", "plan_screening"]
 
 FALLBACKS = ("python", "review")
-#: Rows per batch of the numpy pivot's table: enough batches for every thread at 100k people.
-_PIVOT_BATCH = 65_536
+#: Leaf rows per batch streamed into the numpy pivot (scattered while DuckDB makes the next).
+_LEAF_BATCH = 1 << 20
 Progress = Callable[[str], None]
 
 
@@ -55,6 +62,8 @@ class Plan:
     favourable: dict[int, Truth | None] = field(default_factory=dict)
     #: the reason dictionary's part fixed by the SQL text (``combine_sql.literal_reasons``)
     reasons: list[str] = field(default_factory=list)
+    #: the combination layers as data, for engines that pivot in Arrow (``combine_numpy``)
+    combination: NumpyCombination | None = None
 
 
 def plan_screening(protocol: Protocol, as_of: date) -> Plan:
@@ -72,6 +81,13 @@ def plan_screening(protocol: Protocol, as_of: date) -> Plan:
     owner = {leaf: family_of(node) for leaf, node in compiler.out.leaves}
     reasons = literal_reasons(compiler.out, {k: f for k, f in owner.items() if f is not None})
     statements = screening_statements(compiler.out, kinds, reasons) if compiled_ids else []
+    owned = {leaf: f for leaf, f in owner.items() if f is not None}
+    combination = numpy_combination(
+        compiler.out,
+        fill_codes(compiler.out, owned, reasons),
+        owned,
+        [kinds[cid] for cid in compiler.out.roots],
+    )
     return Plan(
         protocol,
         as_of,
@@ -81,6 +97,7 @@ def plan_screening(protocol: Protocol, as_of: date) -> Plan:
         leaves,
         compiler.out.favourable,
         reasons,
+        combination,
     )
 
 
@@ -115,6 +132,8 @@ class PopulationEngine(ABC):
         plan = plan_screening(protocol, as_of)
         say(f"reading the OMOP tables in {self.name}")
         loaded = self._open(data)
+        persons = self.fetch("SELECT person_id FROM person")
+        person_ids = sorted_persons(persons)  # a person listed twice is refused here
         sql_rows = None
         reason_keys: list[str] = []
         if plan.statements:
@@ -130,15 +149,19 @@ class PopulationEngine(ABC):
             release = release_points(plan.statements, self.materialises)
             for index, (name, statement) in enumerate(plan.statements[:-1]):
                 say(f"compiling {name}")
-                if name == PIVOT_STEP and self.pivot_in_arrow:
-                    self._pivot(name, plan)
-                else:
-                    self.create(name, statement)
+                if name == PIVOT_STEP and self.pivot_in_arrow and plan.combination:
+                    # The pivot and every later step in numpy: nothing else runs in SQL.
+                    sql_rows = self._combine_in_numpy(plan.combination, person_ids)
+                    for later in sorted(i for i in release if i >= index):
+                        for done in release[later]:
+                            self.drop(done)
+                    break
+                self.create(name, statement)
                 for done in release.get(index, ()):
                     self.drop(done)
-            say(f"screening {len(plan.compiled_ids)} criteria in SQL")
-            sql_rows = self.fetch(plan.statements[-1][1])
-        persons = self.fetch("SELECT person_id FROM person")
+            if sql_rows is None:
+                say(f"screening {len(plan.compiled_ids)} criteria in SQL")
+                sql_rows = self.fetch(plan.statements[-1][1])
         deaths = self.fetch("SELECT person_id, death_date FROM death") if self._has_death else None
         fallback_rows = None
         review_ids: list[str] = []
@@ -161,19 +184,31 @@ class PopulationEngine(ABC):
             review_ids=review_ids,
             reason_keys=reason_keys,
             deaths=deaths,
+            person_ids=person_ids,
         )
 
-    def _pivot(self, name: str, plan: Plan) -> None:
-        """The pivot step in numpy (:mod:`trialdesk.population.leaf_pivot`), same columns as
-        its SQL."""
-        codes = self.fetch("SELECT leaf, person_id, code FROM td_leaf_eval")
-        persons = self.fetch("SELECT DISTINCT person_id FROM td_person")
-        ids = persons.column("person_id").to_numpy().astype(np.int64)
-        leaves = sorted(leaf for pairs in plan.leaves.values() for leaf, _node in pairs)
-        wide = pivot_leaf_codes(codes, ids, leaves)
-        # Slices (no copy): an engine scans a registered table one batch per thread, and one
-        # batch of a million rows left the whole combination to a single thread.
-        self.register(name, pa.Table.from_batches(wide.to_batches(max_chunksize=_PIVOT_BATCH)))
+    def _combine_in_numpy(
+        self, combination: NumpyCombination, person_ids: npt.NDArray[np.int64]
+    ) -> pa.Table:
+        """The pivot (:mod:`trialdesk.population.leaf_pivot`) and the combination layers
+        (:mod:`trialdesk.population.combine_numpy`) in numpy: the same rows as ``td_result``.
+        The leaf rows are scattered batch by batch as the engine streams them."""
+        leaves = sorted(leaf for leaf, row, _fill in combination.leaves if row is not None)
+        scatter = LeafScatter(person_ids, leaves)
+        for batch in self.stream("SELECT leaf, person_id, code FROM td_leaf_eval", _LEAF_BATCH):
+            scatter.add(batch)
+        combined = combine(combination, scatter.matrix, scatter.rows)
+        del scatter  # the matrix (leaves × persons) before the result's columns
+        columns: dict[str, npt.NDArray[np.integer]] = {
+            "person_id": person_ids,
+            "extra_rows": combined.extra_rows,
+        }
+        for index, (status, reason) in enumerate(
+            zip(combined.statuses, combined.reasons, strict=True)
+        ):
+            columns[f"s{index}"] = status
+            columns[f"r{index}"] = reason
+        return pa.table(columns)
 
     def _open(self, data: OmopSource) -> Callable[[], dict[str, pa.Table]]:
         """Make the tables readable by name; returns how to read them whole (Python fallback)."""
@@ -234,6 +269,11 @@ class PopulationEngine(ABC):
     @abstractmethod
     def fetch(self, duckdb_sql: str) -> pa.Table:
         """Run a DuckDB-dialect SELECT and return its rows."""
+
+    def stream(self, duckdb_sql: str, batch_rows: int) -> Iterator[pa.RecordBatch]:
+        """Run a DuckDB-dialect SELECT and yield its rows in batches (of about ``batch_rows``)
+        while the engine makes the next ones; by default, fetched whole."""
+        yield from self.fetch(duckdb_sql).to_batches(max_chunksize=batch_rows)
 
     def materialises(self, name: str) -> bool:
         """Whether ``create`` stores the step's rows (a table), which ``drop`` can release."""

@@ -19,33 +19,106 @@ import pyarrow as pa
 
 from trialdesk.errors import TrialDeskError
 
-__all__ = ["pivot_leaf_codes", "positions"]
+__all__ = ["LeafScatter", "Positions", "pivot_leaf_codes", "positions"]
 
 #: Direct lookup by person_id when the ids span at most this many slots per person (dense ids,
 #: the usual OMOP case); a hash lookup otherwise.
 _DENSE_SPAN = 8
 
 
+class Positions:
+    """Index of ids in ``sorted_ids`` (unique, ascending), the lookup built once for many
+    batches: a dense table by id when the ids are dense, else a hash index."""
+
+    def __init__(self, sorted_ids: npt.NDArray[np.int64]) -> None:
+        self.size = len(sorted_ids)
+        self._table: npt.NDArray[np.intp] | None = None
+        self._index: pd.Index | None = None
+        self._low = self._high = 0
+        if not self.size:
+            return
+        low, high = int(sorted_ids[0]), int(sorted_ids[-1])
+        if high - low <= _DENSE_SPAN * len(sorted_ids) + 1024:
+            self._low, self._high = low, high
+            self._table = np.full(high - low + 1, -1, dtype=np.intp)
+            self._table[sorted_ids - low] = np.arange(len(sorted_ids), dtype=np.intp)
+        else:
+            self._index = pd.Index(sorted_ids)
+
+    def __call__(self, ids: npt.NDArray[np.integer]) -> npt.NDArray[np.intp]:
+        """The index of each of ``ids``; -1 where absent."""
+        ids = ids.astype(np.int64, copy=False)  # no copy for the usual BIGINT ids
+        if not self.size or not len(ids):
+            return np.full(len(ids), -1, dtype=np.intp)
+        if self._table is None:
+            assert self._index is not None
+            indexer: npt.NDArray[np.intp] = self._index.get_indexer(ids)
+            return indexer
+        low, high = self._low, self._high
+        if ids.min() >= low and ids.max() <= high:  # the usual case: no copies by mask
+            direct: npt.NDArray[np.intp] = self._table[ids - low]
+            return direct
+        inside = (ids >= low) & (ids <= high)
+        found = np.full(len(ids), -1, dtype=np.intp)
+        found[inside] = self._table[ids[inside] - low]
+        return found
+
+
 def positions(
     sorted_ids: npt.NDArray[np.int64], ids: npt.NDArray[np.integer]
 ) -> npt.NDArray[np.intp]:
     """The index of each of ``ids`` in ``sorted_ids`` (unique, ascending); -1 where absent."""
-    ids = ids.astype(np.int64, copy=False)  # no copy for the usual BIGINT ids
-    if not len(sorted_ids) or not len(ids):
-        return np.full(len(ids), -1, dtype=np.intp)
-    low, high = int(sorted_ids[0]), int(sorted_ids[-1])
-    if high - low <= _DENSE_SPAN * len(sorted_ids) + 1024:
-        table = np.full(high - low + 1, -1, dtype=np.intp)
-        table[sorted_ids - low] = np.arange(len(sorted_ids), dtype=np.intp)
-        if ids.min() >= low and ids.max() <= high:  # the usual case: no copies by mask
-            direct: npt.NDArray[np.intp] = table[ids - low]
-            return direct
-        inside = (ids >= low) & (ids <= high)
-        found = np.full(len(ids), -1, dtype=np.intp)
-        found[inside] = table[ids[inside] - low]
-        return found
-    indexer: npt.NDArray[np.intp] = pd.Index(sorted_ids).get_indexer(ids)
-    return indexer
+    return Positions(sorted_ids)(ids)
+
+
+class LeafScatter:
+    """Leaf rows ``(leaf, person_id, code ≥ 0)``, added batch by batch (as the engine streams
+    them) → a leaves × persons matrix of codes (-1 where a person has no row for a leaf) and
+    each person's row count. Persons are ``sorted_ids`` (unique, ascending); rows of persons
+    not among them or of leaves not in ``leaves`` are left out (the SQL joins from
+    ``td_person``). Two rows for one leaf and person keep one of them, as ``MAX`` would keep
+    one: the row count counts both, and the result refuses the screening (``extra_rows``)."""
+
+    def __init__(self, sorted_ids: npt.NDArray[np.int64], leaves: Sequence[int]) -> None:
+        self.ids = sorted_ids
+        self.leaves = list(leaves)
+        self._at = Positions(sorted_ids)
+        self._slot_of = np.full(max(self.leaves, default=0) + 1, -1, dtype=np.intp)
+        self._slot_of[np.asarray(self.leaves, dtype=np.intp)] = np.arange(
+            len(self.leaves), dtype=np.intp
+        )
+        self.matrix = np.full((len(self.leaves), len(sorted_ids)), -1, dtype=np.int32)
+        self.rows = np.zeros(len(sorted_ids), dtype=np.int64)
+
+    def add(self, codes: pa.Table | pa.RecordBatch) -> None:
+        people = len(self.ids)
+        at = self._at(_ints(codes, "person_id"))
+        leaf = _ints(codes, "leaf")
+        code = _ints(codes, "code")
+        slot_of, flat_matrix = self._slot_of, self.matrix.reshape(-1)
+        if not len(leaf):
+            return
+        if leaf.min() < 0 or leaf.max() >= len(slot_of) or at.min() < 0:
+            # Rare: rows of unknown persons or leaves; drop them (masks copy every array).
+            known = at >= 0
+            inside = (leaf >= 0) & (leaf < len(slot_of))
+            slot = np.full(len(leaf), -1, dtype=np.intp)
+            slot[inside] = slot_of[leaf[inside]]
+            placed = known & (slot >= 0)
+            self.rows += np.bincount(at[known], minlength=people)
+            flat_matrix[slot[placed] * people + at[placed]] = code[placed]
+            return
+        # The usual case, in a few passes over the rows and no copies by mask.
+        self.rows += np.bincount(at, minlength=people)
+        slot = slot_of[leaf]
+        if slot.min() < 0:
+            placed = slot >= 0
+            flat_matrix[slot[placed] * people + at[placed]] = code[placed]
+        else:
+            flat = slot
+            flat *= people
+            flat += at
+            flat_matrix[flat] = code
 
 
 def pivot_leaf_codes(
@@ -53,40 +126,12 @@ def pivot_leaf_codes(
 ) -> pa.Table:
     """``codes`` (leaf, person_id, code ≥ 0) → person_id, c_rows, c<leaf> for each of
     ``leaves`` (-1 where the person has no row for that leaf), one row per person of
-    ``person_ids`` (unique) with at least one leaf row.
-
-    Rows of persons not in ``person_ids`` are left out (the SQL joins from ``td_person``).
-    Two rows for one leaf and person keep one of them, as ``MAX`` would keep one: ``c_rows``
-    counts both, and the result refuses the screening (``extra_rows``). No nulls: building
-    Arrow validity bitmaps for every leaf column cost more than the whole scatter."""
-    ids = np.sort(np.asarray(person_ids, dtype=np.int64))
-    at = positions(ids, _ints(codes, "person_id"))
-    leaf = _ints(codes, "leaf")
-    code = _ints(codes, "code")
-    slot_of = np.full(max(leaves, default=0) + 1, -1, dtype=np.intp)
-    slot_of[np.asarray(leaves, dtype=np.intp)] = np.arange(len(leaves), dtype=np.intp)
-    matrix = np.full((len(leaves), len(ids)), -1, dtype=np.int32)
-    if len(leaf) and (leaf.min() < 0 or leaf.max() >= len(slot_of) or at.min() < 0):
-        # Rare: rows of unknown persons or leaves; drop them (masks copy every array).
-        known = at >= 0
-        inside = (leaf >= 0) & (leaf < len(slot_of))
-        slot = np.full(len(leaf), -1, dtype=np.intp)
-        slot[inside] = slot_of[leaf[inside]]
-        placed = known & (slot >= 0)
-        rows = np.bincount(at[known], minlength=len(ids))
-        matrix.reshape(-1)[slot[placed] * len(ids) + at[placed]] = code[placed]
-    else:
-        # The usual case, in a few passes over the rows and no copies by mask.
-        rows = np.bincount(at, minlength=len(ids))
-        slot = slot_of[leaf]
-        if len(slot) and slot.min() < 0:
-            placed = slot >= 0
-            matrix.reshape(-1)[slot[placed] * len(ids) + at[placed]] = code[placed]
-        else:
-            flat = slot
-            flat *= len(ids)
-            flat += at
-            matrix.reshape(-1)[flat] = code
+    ``person_ids`` (unique) with at least one leaf row: the SQL pivot's rows (see
+    :class:`LeafScatter`). No nulls: building Arrow validity bitmaps for every leaf column
+    cost more than the whole scatter."""
+    scatter = LeafScatter(np.sort(np.asarray(person_ids, dtype=np.int64)), leaves)
+    scatter.add(codes)
+    ids, rows, matrix = scatter.ids, scatter.rows, scatter.matrix
     seen = rows > 0
     everyone = bool(seen.all())
     columns: dict[str, pa.Array] = {
@@ -98,8 +143,10 @@ def pivot_leaf_codes(
     return pa.table(columns)
 
 
-def _ints(table: pa.Table, name: str) -> npt.NDArray[np.integer]:
-    column = table.column(name).combine_chunks()
+def _ints(table: pa.Table | pa.RecordBatch, name: str) -> npt.NDArray[np.integer]:
+    column = table.column(name)
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
     if column.null_count:
         raise TrialDeskError(
             f"the families' leaf outcomes hold a null {name}",

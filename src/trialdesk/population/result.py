@@ -34,7 +34,7 @@ from trialdesk.population.vital_status import death_bounds
 if TYPE_CHECKING:
     from trialdesk.population.engine import Plan
 
-__all__ = ["COLUMNS", "STATUS_CODES", "PopulationResult", "assemble"]
+__all__ = ["COLUMNS", "STATUS_CODES", "PopulationResult", "assemble", "sorted_persons"]
 
 #: The columns of results.parquet (docs/population.md), in order.
 COLUMNS = ("person_id", "criterion_id", "kind", "status", "reason", "evaluated_by", "verdict")
@@ -185,7 +185,10 @@ class _Reasons:
         if column.null_count:
             column = pc.fill_null(column, UNLISTED_REASON * REASON_STEP)
         # REASON_STEP is a power of two: a shift, cheaper than a division over millions.
-        codes = np.asarray(column.to_numpy(), dtype=np.int64) >> _REASON_SHIFT
+        codes = column.to_numpy()
+        if not np.issubdtype(codes.dtype, np.integer):
+            codes = codes.astype(np.int64)
+        codes = codes >> _REASON_SHIFT  # the engine's own integer width, no int64 copy
         if len(codes) and (codes.min() < 0 or codes.max() >= len(keys)):
             raise TrialDeskError(
                 "the compiled screening returned a reason code outside its dictionary",
@@ -221,18 +224,23 @@ def assemble(
     review_ids: list[str] | tuple[str, ...] = (),
     reason_keys: Sequence[str] = (),
     deaths: pa.Table | None = None,
+    person_ids: npt.NDArray[np.int64] | None = None,
 ) -> PopulationResult:
     """Put together the SQL result (one row per person: ``person_id``, ``s<i>`` status code and
     ``r<i>`` reason of the i-th compiled criterion: a key, or an integer code into
     ``reason_keys`` times ``REASON_STEP``; optionally ``extra_rows``), the Python fallback's long
     rows (person_id, criterion_id, status, reason), the criteria sent to review without
-    evaluation, and the OMOP death rows (person_id, death_date) that bound verdicts."""
+    evaluation, and the OMOP death rows (person_id, death_date) that bound verdicts.
+    ``person_ids``: ``sorted_persons(persons)``, if the caller already has it."""
     ids = [c.id for c in protocol.criteria]
     column_of = {cid: i for i, cid in enumerate(ids)}
-    person_ids = _sorted_persons(persons)
+    if person_ids is None:
+        person_ids = sorted_persons(persons)
     people = len(person_ids)
-    status = np.full((people, len(ids)), len(STATUS_CODES) - 1, dtype=np.int8)
-    reason = np.zeros((people, len(ids)), dtype=np.int32)
+    # Column-major: each criterion's column is written whole, one contiguous run (a row-major
+    # matrix took a strided write per criterion, most of this function's time at 1M).
+    status = np.full((people, len(ids)), len(STATUS_CODES) - 1, dtype=np.int8, order="F")
+    reason = np.zeros((people, len(ids)), dtype=np.int32, order="F")
     reasons = _Reasons()
     reasons.code("")
     by: dict[str, str] = {}
@@ -245,26 +253,16 @@ def assemble(
                 got=str(sql_rows.num_rows),
             )
         _refuse_extra_rows(sql_rows)
-        at = _places(person_ids, sql_rows.column("person_id"), "population SQL result")
-        # One SQL row per person: read each column in person order (a gather from a small
-        # array, then a sequential write down the matrix column) instead of scattering it.
-        order = np.full(people, -1, dtype=np.intp)
-        order[at] = np.arange(len(at), dtype=np.intp)
-        if (order < 0).any():
-            raise TrialDeskError(
-                "the compiled screening returned some person twice and another not at all",
-                where="population SQL result",
-                expected="one row per person",
-                got=f"{int((order < 0).sum())} persons without a row",
-            )
+        order = _person_order(person_ids, sql_rows.column("person_id"))
         for index, cid in enumerate(plan.compiled_ids):
             codes = sql_rows.column(f"s{index}").to_numpy(zero_copy_only=False)
-            status[:, column_of[cid]] = codes.astype(np.int8)[order]
+            status[:, column_of[cid]] = _in_order(codes.astype(np.int8, copy=False), order)
             column = sql_rows.column(f"r{index}")
             if pa.types.is_integer(column.type):
-                reason[:, column_of[cid]] = reasons.decode(column, reason_keys, cid)[order]
+                decoded = reasons.decode(column, reason_keys, cid)
             else:
-                reason[:, column_of[cid]] = reasons.encode(column)[order]
+                decoded = reasons.encode(column)
+            reason[:, column_of[cid]] = _in_order(decoded, order)
             by[cid] = f"sql:{engine}"
     if fallback_rows is not None and fallback_rows.num_rows:
         at = _places(person_ids, fallback_rows.column("person_id"), "fallback rows")
@@ -295,7 +293,34 @@ def assemble(
     )
 
 
-def _sorted_persons(persons: pa.Table) -> npt.NDArray[np.int64]:
+def _person_order(
+    person_ids: npt.NDArray[np.int64], column: pa.ChunkedArray
+) -> npt.NDArray[np.intp] | None:
+    """Where each person's SQL row is (``None``: row i is person i already, as the numpy
+    combination gives them). One SQL row per person: each column is then read in person order
+    (a gather from a small array, then a sequential write down the matrix column) instead of
+    scattered."""
+    ids = column.to_numpy()
+    if np.array_equal(ids, person_ids):
+        return None
+    at = _places(person_ids, column, "population SQL result")
+    order = np.full(len(person_ids), -1, dtype=np.intp)
+    order[at] = np.arange(len(at), dtype=np.intp)
+    if (order < 0).any():
+        raise TrialDeskError(
+            "the compiled screening returned some person twice and another not at all",
+            where="population SQL result",
+            expected="one row per person",
+            got=f"{int((order < 0).sum())} persons without a row",
+        )
+    return order
+
+
+def _in_order(values: IntArray, order: npt.NDArray[np.intp] | None) -> IntArray:
+    return values if order is None else values[order]
+
+
+def sorted_persons(persons: pa.Table) -> npt.NDArray[np.int64]:
     """The person ids, sorted; refused when one is listed twice."""
     person_ids = np.sort(persons.column("person_id").to_numpy().astype(np.int64))
     twice = person_ids[1:] == person_ids[:-1]

@@ -101,6 +101,14 @@ class LeafFamily(ABC):
     def missing(self, node: a.Rule) -> tuple[str, str, str]:
         """SQL literals (truth, reason, no_data) for a person the leaf view has no row for."""
 
+    def missing_for(self, node: a.Rule, favourable: Truth | None) -> tuple[str, str, str]:
+        """:meth:`missing` where it may depend on the leaf's place in its criterion
+        (``Setting.favourable``: e.g. "nothing recorded" read as UNKNOWN where TRUE helps
+        eligibility). The combination fills every person without a row with it, in SQL
+        (``td_wide``) and in numpy alike, so that a family need not write a row for everyone
+        (a ``CROSS JOIN td_person``) to say what "no row" means. By default :meth:`missing`."""
+        return self.missing(node)
+
     @abstractmethod
     def tables(self, leaves: list[tuple[int, a.Rule]], setting: Setting) -> dict[str, pa.Table]:
         """The family's parameter tables (values as data, never SQL text)."""
