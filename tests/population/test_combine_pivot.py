@@ -83,3 +83,20 @@ def test_positions_dense_and_sparse(known: set[int], near: list[int]) -> None:
     wanted = np.array(list(known)[:5] + near, dtype=np.int64)
     expected = [sorted(known).index(int(x)) if int(x) in known else -1 for x in wanted]
     assert positions(ids, wanted).tolist() == expected
+
+
+@given(
+    st.integers(-(2**40), 2**40),
+    st.integers(0, 40),
+    st.lists(st.integers(-50, 50)),
+    st.sampled_from([np.int32, np.int64]),
+)
+def test_positions_of_consecutive_ids(low: int, count: int, near: list[int], kind: type) -> None:
+    # Consecutive ids (the usual OMOP person ids): the position is the offset from the lowest.
+    known = list(range(low, low + count))
+    ids = np.array(known, dtype=np.int64)
+    wanted = [*known[:3], *(low + x for x in near)]
+    if kind is np.int32:  # an engine's INTEGER column
+        wanted = [x for x in wanted if -(2**31) <= x < 2**31]
+    expected = [x - low if x in known else -1 for x in wanted]
+    assert positions(ids, np.array(wanted, dtype=kind)).tolist() == expected
