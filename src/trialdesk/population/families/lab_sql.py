@@ -1,17 +1,24 @@
 """The SQL of the laboratory leaves (:mod:`trialdesk.population.families.labs`), step by step.
 
-Reading order, per (leaf, person):
+Reading order:
 
-1. ``td_lab_newest`` — one aggregate over the lab rows (``td_meas`` ⋈ the leaf's codes): the
-   newest day.
-2. ``td_lab_day`` — the newest day's rows when that day is in the window (a stale group has
-   no row here: its outcome comes from ``td_lab_newest``), values cast to exact decimals;
-   ``td_lab_multi``: the (leaf, person) whose newest day has several rows (few).
-3. Each test of each row, for the single rows and the several-row days apart (so that the
-   ranking reads only the few): the unit factor (absolute), the row's own range (× ULN/LLN),
-   else every default interval for the age and sex on the result's day. The tests that need
-   default limits (usable row, relative test, no own range) are evaluated apart, straight from
-   their aggregate over the intervals, so the other rows never join it.
+1. ``td_lab_newest`` — one row per person and *chunk* of up to :data:`SLOTS` leaves: the newest
+   day of each leaf of the chunk (a ``MAX(CASE …)`` per slot). Grouping per person (a million
+   groups at a million people) instead of per (leaf, person) (13 million) is what keeps the
+   aggregate and the join back cheap; chunking keeps the per-row CASEs bounded however many
+   laboratory leaves a protocol has (each leaf's ``chunk`` and ``slot`` are rows of
+   ``td_lab_code``/``td_lab_leaf``).
+2. ``td_lab_day`` — each leaf's newest-day rows when that day is in the window (the measurement
+   rows joined back to their person's row), values cast to exact decimals. A stale leaf has no
+   row here: its outcome comes straight from ``td_lab_newest``.
+   ``td_lab_multi``: the (person, chunk) with several rows for one leaf that day (few), found
+   per person: the sum of the rows' leaf bits differs from their bitwise OR exactly when a leaf
+   has two rows.
+3. Each test of each row, for the (person, chunk) with one row per leaf and for the others
+   apart (so that the ranking reads only the few): the unit factor (absolute), the row's own
+   range (× ULN/LLN), else every default interval for the age and sex on the result's day. The
+   tests that need default limits (usable row, relative test, no own range) are evaluated
+   apart, straight from their aggregate over the intervals, so the other rows never join it.
 4. One outcome per (leaf, person): stale; the newest day's single row; or, with several rows,
    review when they disagree, else the first by code order, then measurement id.
 
@@ -23,53 +30,87 @@ from __future__ import annotations
 
 from trialdesk.population.families.base import outcome as _O
 
-__all__ = ["LAB_LEAF", "REUSED", "TRUTH_ORDER", "lab_steps"]
+__all__ = ["REUSED", "SLOTS", "TRUTH_ORDER", "lab_leaf", "lab_steps", "slots_used"]
 
 #: The truth letters in the order of their integer codes (``code % 8``), as
 #: :data:`trialdesk.population.compile_rules.TRUTH_CODES` numbers them (a test checks it).
 TRUTH_ORDER = ("T", "F", "U", "R", "N")
 _TRUTH = "(e.code % 8)"  # the truth part of a packed outcome (no-data bit 8, reasons × 64)
 
-# The newest day of each (leaf, person) in one aggregate over the shared measurement rows of
-# the wanted codes (integer joins; nothing is cast or stored per row).
-_LAB_NEWEST = """
-SELECT c.leaf, m.person_id, MAX(m.d) AS newest
-FROM td_meas m
-JOIN td_lab_code c ON c.code_id = m.code_id
-GROUP BY c.leaf, m.person_id
-"""
+#: Leaves per chunk: each measurement row evaluates one CASE per slot of its chunk.
+SLOTS = 16
 
-# A second pass keeps only the rows of that newest day when it is inside the window (a stale
-# group has no row here); only these are cast and evaluated.
-_LAB_DAY = """
-SELECT n.leaf, m.person_id, m.measurement_id, c.code_rank, n.newest AS d,
+
+def _newest(slots: int) -> str:
+    """The newest day of each slot's leaf, per person and chunk, in one aggregate over the
+    shared measurement rows of the wanted codes (integer joins; nothing cast or stored per
+    row), with the person's sex and birth range (read by the default limits: joined here once
+    per person rather than once per result)."""
+    columns = ",\n    ".join(
+        f"MAX(CASE WHEN c.slot = {k} THEN m.d END) AS s{k}" for k in range(slots)
+    )
+    return f"""
+SELECT a.*, p.known_sex, p.birth_earliest, p.birth_latest
+FROM (
+  SELECT m.person_id, c.chunk,
+    {columns}
+  FROM td_meas m
+  JOIN td_lab_code c ON c.code_id = m.code_id
+  GROUP BY m.person_id, c.chunk
+) a
+JOIN td_person p ON p.person_id = a.person_id
+"""  # noqa: S608
+
+
+def _slot_day(slots: int, table: str, slot: str) -> str:
+    """The newest day of the row's leaf: the slot column its ``slot`` names."""
+    cases = " ".join(f"WHEN {k} THEN {table}.s{k}" for k in range(slots))
+    return f"(CASE {slot} {cases} END)"
+
+
+def _day(slots: int) -> str:
+    """A second pass keeps only the rows of each leaf's newest day, when it is inside the
+    window; only these are cast and evaluated."""
+    return f"""
+SELECT c.leaf, m.person_id, c.chunk, m.measurement_id, c.code_rank, m.d,
   CAST(m.v AS DECIMAL(20, 6)) AS v,
   m.unit_id,
   CAST(m.range_low AS DECIMAL(20, 6)) AS range_low,
   CAST(m.range_high AS DECIMAL(20, 6)) AS range_high,
-  (m.v IS NOT NULL AND m.unit_id IS NOT NULL AND m.plain) AS usable
+  (m.v IS NOT NULL AND m.unit_id IS NOT NULL AND m.plain) AS usable,
+  COALESCE(n.known_sex, '') AS sex_key,
+  DATE_DIFF('day', n.birth_latest, m.d) * 100 AS young,
+  DATE_DIFF('day', n.birth_earliest, m.d) * 100 AS old
 FROM td_meas m
 JOIN td_lab_code c ON c.code_id = m.code_id
-JOIN td_lab_newest n ON n.leaf = c.leaf AND n.person_id = m.person_id AND n.newest = m.d
-JOIN td_lab_leaf l ON l.leaf = n.leaf
-WHERE n.newest >= l.window_start
-"""
+JOIN td_lab_newest n ON n.person_id = m.person_id AND n.chunk = c.chunk
+JOIN td_lab_leaf l ON l.leaf = c.leaf
+WHERE m.d = {_slot_day(slots, "n", "c.slot")} AND m.d >= l.window_start
+"""  # noqa: S608
 
-# Days with several results for a leaf (rare): the only ones that need ranking.
+
+# The (person, chunk) whose newest days hold several rows for one leaf (rare): the only ones
+# that need ranking. A leaf's bit counted once per row: the sum exceeds the bitwise OR exactly
+# when some leaf has two rows (no overflow: a chunk's bits stay below 2^SLOTS).
 _LAB_MULTI = """
-SELECT leaf, person_id FROM td_lab_day GROUP BY leaf, person_id HAVING COUNT(*) > 1
+SELECT r.person_id, r.chunk
+FROM td_lab_day r
+JOIN td_lab_leaf l ON l.leaf = r.leaf
+GROUP BY r.person_id, r.chunk
+HAVING SUM(l.bit) <> BIT_OR(l.bit)
 """
 
-# The newest day's rows split in two: the single rows (nearly all) and the rows of days with
-# several (few); each part is evaluated on its own, so the ranking reads only the few.
+# The newest day's rows split in two: those of the (person, chunk) with one row per leaf
+# (nearly all) and the others (few); each part is evaluated on its own, so the ranking reads
+# only the few.
 _LAB_ONE_DAY = """
 SELECT r.* FROM td_lab_day r
-LEFT JOIN td_lab_multi x ON x.leaf = r.leaf AND x.person_id = r.person_id
-WHERE x.leaf IS NULL
+LEFT JOIN td_lab_multi x ON x.person_id = r.person_id AND x.chunk = r.chunk
+WHERE x.person_id IS NULL
 """
 _LAB_MULTI_DAY = """
 SELECT r.* FROM td_lab_day r
-JOIN td_lab_multi x ON x.leaf = r.leaf AND x.person_id = r.person_id
+JOIN td_lab_multi x ON x.person_id = r.person_id AND x.chunk = r.chunk
 """
 
 
@@ -94,15 +135,17 @@ _OWN = "(CASE WHEN t.use_high THEN r.range_high ELSE r.range_low END)"
 # A test that reads default limits: a relative test of a usable row without its own limit.
 _NEEDS_DEFAULT = f"(r.usable AND t.relative AND {_OWN} IS NULL)"
 
-# Tests on default limits: every interval for the youngest or oldest reading of the age on the
-# result's day and for the child's sex (both sexes when it is not female or male), the ages
-# computed once per row, before the join; the outcome straight from the aggregate. A row
-# without a birth date (or with no interval) keeps one row with no limit (``n_limits`` 0).
+# Tests on default limits, general form: every interval for the youngest or oldest reading of
+# the age on the result's day and for the child's sex (both sexes when it is not female or
+# male), the ages computed once per row, before the join; the outcome straight from the
+# aggregate. A row without a birth date (or with no interval) keeps one row with no limit
+# (``n_limits`` 0). Only the rows the bands cannot decide (``BANDED`` false) come here.
 _LAB_DEFAULT = """
 SELECT q.leaf, q.person_id, q.measurement_id, q.code_rank, q.test_idx,
   CASE
     WHEN q.no_birth THEN NO_RANGE_NO_AGE
     WHEN q.n_limits = 0 THEN NO_RANGE
+    WHEN q.unconvertible THEN BAD_UNIT
     WHEN q.all_true <> q.any_true THEN METHODS_DISAGREE
     WHEN NOT q.confirmed THEN UNCONFIRMED
     WHEN q.all_true THEN MEETS ELSE FAILS END AS code
@@ -112,29 +155,59 @@ FROM (
     BOOL_AND(HOLDS_DEFAULT) AS all_true,
     BOOL_OR(HOLDS_DEFAULT) AS any_true,
     BOOL_AND(d.confirmed) AS confirmed,
+    BOOL_OR(d.analyte IS NOT NULL AND d.limit_value IS NULL) AS unconvertible,
     BOOL_OR(r.no_birth) AS no_birth
   FROM (
     SELECT r.leaf, r.person_id, r.measurement_id, r.code_rank, r.unit_id, r.v,
-      t.test_idx, t.analyte, t.use_high, t.op, t.number, p.known_sex,
-      p.birth_earliest IS NULL AS no_birth,
-      DATE_DIFF('day', p.birth_latest, r.d) * 100 AS young,
-      DATE_DIFF('day', p.birth_earliest, r.d) * 100 AS old
+      t.test_idx, t.analyte, t.use_high, t.op, t.number, r.sex_key,
+      r.old IS NULL AS no_birth, r.young, r.old
     FROM td_lab_day r
     JOIN td_lab_test t ON t.leaf = r.leaf
-    JOIN td_person p ON p.person_id = r.person_id
-    WHERE NEEDS_DEFAULT
+    WHERE NEEDS_DEFAULT AND NOT BANDED
   ) r
   LEFT JOIN td_default d
     ON d.analyte = r.analyte AND d.unit_id = r.unit_id AND d.use_high = r.use_high
-    AND (d.sex IS NULL OR r.known_sex IS NULL OR d.sex = r.known_sex)
+    AND (d.sex IS NULL OR r.sex_key = '' OR d.sex = r.sex_key)
     AND ((r.young >= d.age_from AND r.young < d.age_to)
       OR (r.old >= d.age_from AND r.old < d.age_to))
   GROUP BY r.leaf, r.person_id, r.measurement_id, r.code_rank, r.test_idx
 ) q
 """
-_LAB_DEFAULT = _LAB_DEFAULT.replace(
-    "HOLDS_DEFAULT", _holds("r.op", "r.v", "d.limit_value * r.number")
-).replace("NEEDS_DEFAULT", _NEEDS_DEFAULT)
+# A child born on a known day, a test the bands decide (:mod:`.lab_bands`).
+_BANDED = "(t.banded AND r.old IS NOT NULL AND r.young = r.old)"
+_LAB_DEFAULT = (
+    _LAB_DEFAULT.replace("HOLDS_DEFAULT", _holds("r.op", "r.v", "d.limit_value * r.number"))
+    .replace("NEEDS_DEFAULT", _NEEDS_DEFAULT)
+    .replace("BANDED", _BANDED)
+)
+
+# Tests on default limits, by band: the one band of the child's age, sex, the test and the
+# row's unit (:mod:`.lab_bands`); no band: no interval applies.
+_LAB_BAND = """
+SELECT r.leaf, r.person_id, r.measurement_id, r.code_rank, r.test_idx,
+  CASE
+    WHEN b.leaf IS NULL THEN NO_RANGE
+    WHEN b.all_at IS NULL THEN BAD_UNIT
+    WHEN MEETS_ALL <> MEETS_ANY THEN METHODS_DISAGREE
+    WHEN NOT b.confirmed THEN UNCONFIRMED
+    WHEN MEETS_ALL THEN MEETS ELSE FAILS END AS code
+FROM (
+  SELECT r.leaf, r.person_id, r.measurement_id, r.code_rank, r.unit_id, r.v,
+    t.test_idx, t.op, r.sex_key, r.young AS age
+  FROM td_lab_day r
+  JOIN td_lab_test t ON t.leaf = r.leaf
+  WHERE NEEDS_DEFAULT AND BANDED
+) r
+LEFT JOIN td_lab_band b
+  ON b.leaf = r.leaf AND b.test_idx = r.test_idx AND b.unit_id = r.unit_id
+  AND b.sex_key = r.sex_key AND r.age >= b.age_from AND r.age < b.age_to
+"""
+_LAB_BAND = (
+    _LAB_BAND.replace("MEETS_ALL", _holds("r.op", "r.v", "b.all_at"))
+    .replace("MEETS_ANY", _holds("r.op", "r.v", "b.any_at"))
+    .replace("NEEDS_DEFAULT", _NEEDS_DEFAULT)
+    .replace("BANDED", _BANDED)
+)
 
 # One outcome per test of every newest-day row (an unusable row: unknown, ``lab.no_value``);
 # the tests on default limits come from their own step.
@@ -156,6 +229,9 @@ FROM (
 UNION ALL
 SELECT leaf, person_id, measurement_id, code_rank, test_idx, code
 FROM td_lab_default_eval
+UNION ALL
+SELECT leaf, person_id, measurement_id, code_rank, test_idx, code
+FROM td_lab_band_eval
 """
 _LAB_TEST = (
     _LAB_TEST.replace("HOLDS_ABS", _holds("t.op", "r.v * f.factor", "t.number"))
@@ -175,13 +251,22 @@ SELECT leaf, person_id, measurement_id, code_rank, code FROM (
 ) b WHERE b.k = 1
 """
 
-# One outcome per (leaf, person), in three disjoint parts (see the module docstring, 4).
-LAB_LEAF = """
-SELECT n.leaf, n.person_id, STALE AS code
+
+def _stale(slots: int) -> str:
+    """The leaves whose newest day is before their window (one select per slot: the wide row
+    of a person read once per slot)."""
+    return "\nUNION ALL\n".join(
+        f"""SELECT l.leaf, n.person_id, STALE AS code
 FROM td_lab_newest n
-JOIN td_lab_leaf l ON l.leaf = n.leaf
-WHERE n.newest < l.window_start
-UNION ALL
+JOIN td_lab_leaf l ON l.chunk = n.chunk AND l.slot = {k}
+WHERE n.s{k} < l.window_start"""  # noqa: S608
+        for k in range(slots)
+    )
+
+
+# One outcome per (leaf, person), in three disjoint parts (see the module docstring, 4): the
+# stale leaves (``_stale``) come first.
+_LAB_FRESH = """
 SELECT e.leaf, e.person_id, e.code
 FROM td_lab_one_row_eval e
 UNION ALL
@@ -196,6 +281,7 @@ FROM (
 ) b
 WHERE b.k = 1
 """
+
 
 # Every outcome a laboratory leaf can give (a placeholder the planner turns into its code).
 _OUTCOMES = {
@@ -224,7 +310,8 @@ def _coded(sql: str) -> str:
 
 
 _LAB_DEFAULT, _LAB_TEST = _coded(_LAB_DEFAULT), _coded(_LAB_TEST)
-_LAB_ROW_WORST_TEST, LAB_LEAF = _coded(_LAB_ROW_WORST_TEST), _coded(LAB_LEAF)
+_LAB_BAND = _coded(_LAB_BAND)
+_LAB_ROW_WORST_TEST, _LAB_FRESH = _coded(_LAB_ROW_WORST_TEST), _coded(_LAB_FRESH)
 
 #: Steps read by several later steps (materialised); the others are inlined where read.
 REUSED = frozenset({"td_lab_newest", "td_lab_day", "td_lab_multi"})
@@ -232,17 +319,24 @@ REUSED = frozenset({"td_lab_newest", "td_lab_day", "td_lab_multi"})
 
 def _over(part: str, sql: str) -> str:
     """A row-outcome step over one part of the newest day's rows (``one`` or ``multi``)."""
-    for step in ("td_lab_default_eval", "td_lab_test_eval", "td_lab_day"):
+    for step in ("td_lab_default_eval", "td_lab_band_eval", "td_lab_test_eval", "td_lab_day"):
         sql = sql.replace(step, step.replace("td_lab_", f"td_lab_{part}_"))
     return sql
 
 
-def lab_steps(one_test: bool) -> list[tuple[str, str]]:
-    """(view name, SELECT) in order, ending with the leaf view's text (``LAB_LEAF``)."""
+def slots_used(leaves: int) -> int:
+    """Slot columns of ``td_lab_newest`` for a family of ``leaves`` leaves."""
+    return max(1, min(SLOTS, leaves))
+
+
+def lab_steps(one_test: bool, leaves: int) -> list[tuple[str, str]]:
+    """(view name, SELECT) in order, ending with the leaf view's text (``lab_leaf``) for a
+    family of ``leaves`` leaves."""
+    slots = slots_used(leaves)
     row = _LAB_ROW_ONE_TEST if one_test else _LAB_ROW_WORST_TEST
     steps = [
-        ("td_lab_newest", _LAB_NEWEST),
-        ("td_lab_day", _LAB_DAY),
+        ("td_lab_newest", _newest(slots)),
+        ("td_lab_day", _day(slots)),
         ("td_lab_multi", _LAB_MULTI),
         ("td_lab_one_day", _LAB_ONE_DAY),
         ("td_lab_multi_day", _LAB_MULTI_DAY),
@@ -250,7 +344,13 @@ def lab_steps(one_test: bool) -> list[tuple[str, str]]:
     for part in ("one", "multi"):
         steps += [
             (f"td_lab_{part}_default_eval", _over(part, _LAB_DEFAULT)),
+            (f"td_lab_{part}_band_eval", _over(part, _LAB_BAND)),
             (f"td_lab_{part}_test_eval", _over(part, _LAB_TEST)),
             (f"td_lab_{part}_row_eval", _over(part, row)),
         ]
     return steps
+
+
+def lab_leaf(leaves: int) -> str:
+    """The leaf view: one outcome per (leaf, person)."""
+    return _coded(_stale(slots_used(leaves))) + "\nUNION ALL" + _LAB_FRESH

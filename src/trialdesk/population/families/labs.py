@@ -20,7 +20,8 @@ from trialdesk.core.reference_intervals import _tables as default_interval_table
 from trialdesk.core.units import canonical_unit, conversion_factor
 from trialdesk.errors import UnitError
 from trialdesk.population.families.base import LeafFamily, Setting
-from trialdesk.population.families.lab_sql import LAB_LEAF, REUSED, lab_steps
+from trialdesk.population.families.lab_bands import BAND_OPS, band_table
+from trialdesk.population.families.lab_sql import REUSED, SLOTS, lab_leaf, lab_steps
 from trialdesk.population.families.measurement_rows import (
     PLAIN_OPERATOR_CONCEPTS,
     Key,
@@ -49,7 +50,7 @@ class LabFamily(LeafFamily):
 
     def statements(self, leaves: list[tuple[int, a.Rule]]) -> list[tuple[str, str]]:
         one_test = all(isinstance(n, a.LabCheck) and len(n.tests) == 1 for _, n in leaves)
-        return [*lab_steps(one_test), (self.leaf_view, LAB_LEAF)]
+        return [*lab_steps(one_test, len(leaves)), (self.leaf_view, lab_leaf(len(leaves)))]
 
     def tables(self, leaves: list[tuple[int, a.Rule]], setting: Setting) -> dict[str, pa.Table]:
         labs = [(leaf, node) for leaf, node in leaves if isinstance(node, a.LabCheck)]
@@ -58,9 +59,12 @@ class LabFamily(LeafFamily):
             (leaf, (node.window or setting.windows.window(node.category)).before(setting.as_of))
             for leaf, node in labs
         ]
+        places = _places(labs)
         ids = code_ids(setting)
         shared = shared_tables(setting)
         spelled = shared["td_munit"]
+        tests = _lab_tests(labs)
+        defaults = _by_unit_id(_defaults(labs, readable), spelled)
         return {
             **shared,
             "td_lab_mcode": spelling_table(setting, self.measurement_keys(leaves)),
@@ -68,12 +72,16 @@ class LabFamily(LeafFamily):
                 {
                     "leaf": pa.array([leaf for leaf, _ in starts], pa.int32()),
                     "window_start": pa.array([start for _, start in starts], pa.date32()),
+                    "chunk": pa.array([places[leaf][0] for leaf, _ in starts], pa.int32()),
+                    "slot": pa.array([places[leaf][1] for leaf, _ in starts], pa.int32()),
+                    "bit": pa.array([1 << places[leaf][1] for leaf, _ in starts], pa.int64()),
                 }
             ),
-            "td_lab_code": _lab_codes(labs, ids),
-            "td_lab_test": _lab_tests(labs),
+            "td_lab_code": _lab_codes(labs, ids, places),
+            "td_lab_test": tests,
             "td_factor": _by_unit_id(_factors(labs, readable), spelled),
-            "td_default": _by_unit_id(_defaults(labs, readable), spelled),
+            "td_default": defaults,
+            "td_lab_band": band_table(tests, defaults),
         }
 
     def measurement_keys(self, leaves: list[tuple[int, a.Rule]]) -> set[Key]:
@@ -116,8 +124,17 @@ def _units(spellings: list[str]) -> dict[str, str]:
     return readable
 
 
-def _lab_codes(labs: list[tuple[int, a.LabCheck]], ids: dict[Key, int]) -> pa.Table:
-    """Per leaf, the code id of each of its LOINC codes seen in the data, with its rank."""
+def _places(labs: list[tuple[int, a.LabCheck]]) -> dict[int, tuple[int, int]]:
+    """Leaf → (chunk, slot): its column in ``td_lab_newest`` (leaves in number order)."""
+    ordered = sorted(leaf for leaf, _ in labs)
+    return {leaf: divmod(index, SLOTS) for index, leaf in enumerate(ordered)}
+
+
+def _lab_codes(
+    labs: list[tuple[int, a.LabCheck]], ids: dict[Key, int], places: dict[int, tuple[int, int]]
+) -> pa.Table:
+    """Per leaf, the code id of each of its LOINC codes seen in the data, with its rank and
+    the leaf's place (chunk, slot) in the per-person newest days."""
     leaf, code_id, rank = [], [], []
     for leaf_no, node in labs:
         for index, loinc in enumerate(node.analyte.loinc):
@@ -130,13 +147,16 @@ def _lab_codes(labs: list[tuple[int, a.LabCheck]], ids: dict[Key, int]) -> pa.Ta
             "leaf": pa.array(leaf, pa.int32()),
             "code_id": pa.array(code_id, pa.int32()),
             "code_rank": pa.array(rank, pa.int32()),
+            "chunk": pa.array([places[n][0] for n in leaf], pa.int32()),
+            "slot": pa.array([places[n][1] for n in leaf], pa.int32()),
         }
     )
 
 
 def _lab_tests(labs: list[tuple[int, a.LabCheck]]) -> pa.Table:
     rows: dict[str, list[object]] = {
-        k: [] for k in ("leaf", "test_idx", "analyte", "op", "number", "relative", "use_high")
+        k: []
+        for k in ("leaf", "test_idx", "analyte", "op", "number", "relative", "use_high", "banded")
     }
     for leaf_no, node in labs:
         for index, test in enumerate(node.tests):
@@ -147,6 +167,7 @@ def _lab_tests(labs: list[tuple[int, a.LabCheck]]) -> pa.Table:
             rows["number"].append(test.number)
             rows["relative"].append(test.reference_limit is not None)
             rows["use_high"].append(test.reference_limit != "LLN")
+            rows["banded"].append(test.reference_limit is not None and test.op in BAND_OPS)
     schema = pa.schema(
         [
             ("leaf", pa.int32()),
@@ -156,6 +177,7 @@ def _lab_tests(labs: list[tuple[int, a.LabCheck]]) -> pa.Table:
             ("number", VALUE),
             ("relative", pa.bool_()),
             ("use_high", pa.bool_()),
+            ("banded", pa.bool_()),
         ]
     )
     return pa.table(rows, schema=schema)
@@ -189,7 +211,8 @@ def _factors(labs: list[tuple[int, a.LabCheck]], units: set[str]) -> pa.Table:
 
 
 def _defaults(labs: list[tuple[int, a.LabCheck]], units: set[str]) -> pa.Table:
-    """Default ULN/LLN per analyte, band and method, already in each unit seen in the data."""
+    """Default ULN/LLN per analyte, band and method, already in each unit seen in the data
+    (``limit_value`` null where the interval's unit does not convert to that one)."""
     names = ("analyte", "unit", "use_high", "sex", "age_from", "age_to", "limit_value", "confirmed")
     rows: dict[str, list[object]] = {k: [] for k in (*names, "interval_key")}
     analytes = {node.analyte.id: node.analyte for _, node in labs}
@@ -203,7 +226,9 @@ def _defaults(labs: list[tuple[int, a.LabCheck]], units: set[str]) -> pa.Table:
                     try:
                         limit = convert_analyte(item, bound, interval.unit, written)
                     except UnitError:
-                        continue
+                        # The interval applies but cannot be read in this unit: the screener
+                        # says "bad unit", not "no range" (a row with no limit says so).
+                        limit = None
                     rows["analyte"].append(analyte_id)
                     rows["unit"].append(written)
                     rows["use_high"].append(use_high)
