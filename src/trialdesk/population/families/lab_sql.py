@@ -14,16 +14,17 @@ Reading order:
    ``td_lab_multi``: the (person, chunk) with several rows for one leaf that day (few), found
    per person: the sum of the rows' leaf bits differs from their bitwise OR exactly when a leaf
    has two rows.
-3. Each test of each row, for the (person, chunk) with one row per leaf and for the others
-   apart (so that the ranking reads only the few): the unit factor (absolute), the row's own
-   range (× ULN/LLN), else every default interval for the age and sex on the result's day. The
-   tests that need default limits (usable row, relative test, no own range) are evaluated
-   apart, straight from their aggregate over the intervals, so the other rows never join it.
-4. One outcome per (leaf, person): stale; the newest day's single row; or, with several rows,
-   review when they disagree, else the first by code order, then measurement id.
+3. Each test of each row (``td_lab_test_eval``): the unit factor (absolute), the row's own
+   range (× ULN/LLN), else the default limits: for a child born on a known day, the one age
+   band of the test, unit and sex (``td_lab_band``, :mod:`.lab_bands`); otherwise every default
+   interval for the youngest and oldest reading of the age, aggregated. Each row's outcome
+   (the worst of its tests) is materialised once, narrow (``td_lab_row_eval``).
+4. One outcome per (leaf, person): stale; the newest day's single row; or, for the few
+   (person, chunk) of ``td_lab_multi``, review when a leaf's rows disagree, else the first by
+   code order, then measurement id.
 
-Only ``td_lab_newest``, ``td_lab_day`` and ``td_lab_multi`` are materialised; the row
-outcomes are inlined into the leaf view, which the combination reads once.
+Materialised: ``td_lab_newest``, ``td_lab_day``, ``td_lab_multi`` and ``td_lab_row_eval``; the
+leaf view reads the last two and is read once by the combination.
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ def _day(slots: int) -> str:
     """A second pass keeps only the rows of each leaf's newest day, when it is inside the
     window; only these are cast and evaluated."""
     return f"""
-SELECT c.leaf, m.person_id, c.chunk, m.measurement_id, c.code_rank, m.d,
+SELECT c.leaf, m.person_id, c.chunk, m.measurement_id, c.code_rank,
   CAST(m.v AS DECIMAL(20, 6)) AS v,
   m.unit_id,
   CAST(m.range_low AS DECIMAL(20, 6)) AS range_low,
@@ -98,19 +99,6 @@ FROM td_lab_day r
 JOIN td_lab_leaf l ON l.leaf = r.leaf
 GROUP BY r.person_id, r.chunk
 HAVING SUM(l.bit) <> BIT_OR(l.bit)
-"""
-
-# The newest day's rows split in two: those of the (person, chunk) with one row per leaf
-# (nearly all) and the others (few); each part is evaluated on its own, so the ranking reads
-# only the few.
-_LAB_ONE_DAY = """
-SELECT r.* FROM td_lab_day r
-LEFT JOIN td_lab_multi x ON x.person_id = r.person_id AND x.chunk = r.chunk
-WHERE x.person_id IS NULL
-"""
-_LAB_MULTI_DAY = """
-SELECT r.* FROM td_lab_day r
-JOIN td_lab_multi x ON x.person_id = r.person_id AND x.chunk = r.chunk
 """
 
 
@@ -141,7 +129,7 @@ _NEEDS_DEFAULT = f"(r.usable AND t.relative AND {_OWN} IS NULL)"
 # aggregate. A row without a birth date (or with no interval) keeps one row with no limit
 # (``n_limits`` 0). Only the rows the bands cannot decide (``BANDED`` false) come here.
 _LAB_DEFAULT = """
-SELECT q.leaf, q.person_id, q.measurement_id, q.code_rank, q.test_idx,
+SELECT q.leaf, q.person_id, q.chunk, q.measurement_id, q.code_rank, q.test_idx,
   CASE
     WHEN q.no_birth THEN NO_RANGE_NO_AGE
     WHEN q.n_limits = 0 THEN NO_RANGE
@@ -150,7 +138,7 @@ SELECT q.leaf, q.person_id, q.measurement_id, q.code_rank, q.test_idx,
     WHEN NOT q.confirmed THEN UNCONFIRMED
     WHEN q.all_true THEN MEETS ELSE FAILS END AS code
 FROM (
-  SELECT r.leaf, r.person_id, r.measurement_id, r.code_rank, r.test_idx,
+  SELECT r.leaf, r.person_id, r.chunk, r.measurement_id, r.code_rank, r.test_idx,
     COUNT(d.analyte) AS n_limits,
     BOOL_AND(HOLDS_DEFAULT) AS all_true,
     BOOL_OR(HOLDS_DEFAULT) AS any_true,
@@ -158,7 +146,7 @@ FROM (
     BOOL_OR(d.analyte IS NOT NULL AND d.limit_value IS NULL) AS unconvertible,
     BOOL_OR(r.no_birth) AS no_birth
   FROM (
-    SELECT r.leaf, r.person_id, r.measurement_id, r.code_rank, r.unit_id, r.v,
+    SELECT r.leaf, r.person_id, r.chunk, r.measurement_id, r.code_rank, r.unit_id, r.v,
       t.test_idx, t.analyte, t.use_high, t.op, t.number, r.sex_key,
       r.old IS NULL AS no_birth, r.young, r.old
     FROM td_lab_day r
@@ -170,7 +158,7 @@ FROM (
     AND (d.sex IS NULL OR r.sex_key = '' OR d.sex = r.sex_key)
     AND ((r.young >= d.age_from AND r.young < d.age_to)
       OR (r.old >= d.age_from AND r.old < d.age_to))
-  GROUP BY r.leaf, r.person_id, r.measurement_id, r.code_rank, r.test_idx
+  GROUP BY r.leaf, r.person_id, r.chunk, r.measurement_id, r.code_rank, r.test_idx
 ) q
 """
 # A child born on a known day, a test the bands decide (:mod:`.lab_bands`).
@@ -184,7 +172,7 @@ _LAB_DEFAULT = (
 # Tests on default limits, by band: the one band of the child's age, sex, the test and the
 # row's unit (:mod:`.lab_bands`); no band: no interval applies.
 _LAB_BAND = """
-SELECT r.leaf, r.person_id, r.measurement_id, r.code_rank, r.test_idx,
+SELECT r.leaf, r.person_id, r.chunk, r.measurement_id, r.code_rank, r.test_idx,
   CASE
     WHEN b.leaf IS NULL THEN NO_RANGE
     WHEN b.all_at IS NULL THEN BAD_UNIT
@@ -192,7 +180,7 @@ SELECT r.leaf, r.person_id, r.measurement_id, r.code_rank, r.test_idx,
     WHEN NOT b.confirmed THEN UNCONFIRMED
     WHEN MEETS_ALL THEN MEETS ELSE FAILS END AS code
 FROM (
-  SELECT r.leaf, r.person_id, r.measurement_id, r.code_rank, r.unit_id, r.v,
+  SELECT r.leaf, r.person_id, r.chunk, r.measurement_id, r.code_rank, r.unit_id, r.v,
     t.test_idx, t.op, r.sex_key, r.young AS age
   FROM td_lab_day r
   JOIN td_lab_test t ON t.leaf = r.leaf
@@ -212,14 +200,14 @@ _LAB_BAND = (
 # One outcome per test of every newest-day row (an unusable row: unknown, ``lab.no_value``);
 # the tests on default limits come from their own step.
 _LAB_TEST = """
-SELECT q.leaf, q.person_id, q.measurement_id, q.code_rank, q.test_idx,
+SELECT q.leaf, q.person_id, q.chunk, q.measurement_id, q.code_rank, q.test_idx,
   CASE
     WHEN NOT q.usable THEN NO_VALUE
     WHEN NOT q.relative THEN CASE WHEN q.factor IS NULL THEN BAD_UNIT
       WHEN q.abs_answer THEN MEETS ELSE FAILS END
     WHEN q.own_answer THEN MEETS ELSE FAILS END AS code
 FROM (
-  SELECT r.leaf, r.person_id, r.measurement_id, r.code_rank, r.usable, t.test_idx,
+  SELECT r.leaf, r.person_id, r.chunk, r.measurement_id, r.code_rank, r.usable, t.test_idx,
     t.relative, f.factor, HOLDS_ABS AS abs_answer, HOLDS_OWN AS own_answer
   FROM td_lab_day r
   JOIN td_lab_test t ON t.leaf = r.leaf
@@ -227,10 +215,10 @@ FROM (
   WHERE NOT NEEDS_DEFAULT
 ) q
 UNION ALL
-SELECT leaf, person_id, measurement_id, code_rank, test_idx, code
+SELECT leaf, person_id, chunk, measurement_id, code_rank, test_idx, code
 FROM td_lab_default_eval
 UNION ALL
-SELECT leaf, person_id, measurement_id, code_rank, test_idx, code
+SELECT leaf, person_id, chunk, measurement_id, code_rank, test_idx, code
 FROM td_lab_band_eval
 """
 _LAB_TEST = (
@@ -241,9 +229,11 @@ _LAB_TEST = (
 
 # One outcome per result row: the worst test (FALSE, then UNKNOWN, then REVIEW), its first
 # reason. With one test per leaf (every leaf of the bundled protocols) it is that test's.
-_LAB_ROW_ONE_TEST = "SELECT leaf, person_id, measurement_id, code_rank, code FROM td_lab_test_eval"
+_LAB_ROW_ONE_TEST = (
+    "SELECT leaf, person_id, chunk, measurement_id, code_rank, code FROM td_lab_test_eval"
+)
 _LAB_ROW_WORST_TEST = """
-SELECT leaf, person_id, measurement_id, code_rank, code FROM (
+SELECT leaf, person_id, chunk, measurement_id, code_rank, code FROM (
   SELECT e.*, ROW_NUMBER() OVER (PARTITION BY e.leaf, e.measurement_id ORDER BY
       CASE TRUTH WHEN FALSE_ THEN 1 WHEN UNKNOWN_ THEN 2 WHEN REVIEW_ THEN 3 ELSE 4 END,
       e.test_idx) AS k
@@ -268,7 +258,9 @@ WHERE n.s{k} < l.window_start"""  # noqa: S608
 # stale leaves (``_stale``) come first.
 _LAB_FRESH = """
 SELECT e.leaf, e.person_id, e.code
-FROM td_lab_one_row_eval e
+FROM td_lab_row_eval e
+LEFT JOIN td_lab_multi x ON x.person_id = e.person_id AND x.chunk = e.chunk
+WHERE x.person_id IS NULL
 UNION ALL
 SELECT b.leaf, b.person_id, CASE WHEN b.lo <> b.hi THEN CONFLICT ELSE b.code END AS code
 FROM (
@@ -277,7 +269,8 @@ FROM (
     MAX(TRUTH) OVER (PARTITION BY e.leaf, e.person_id) AS hi,
     ROW_NUMBER() OVER (PARTITION BY e.leaf, e.person_id
                        ORDER BY e.code_rank, e.measurement_id) AS k
-  FROM td_lab_multi_row_eval e
+  FROM td_lab_row_eval e
+  JOIN td_lab_multi x ON x.person_id = e.person_id AND x.chunk = e.chunk
 ) b
 WHERE b.k = 1
 """
@@ -314,14 +307,7 @@ _LAB_BAND = _coded(_LAB_BAND)
 _LAB_ROW_WORST_TEST, _LAB_FRESH = _coded(_LAB_ROW_WORST_TEST), _coded(_LAB_FRESH)
 
 #: Steps read by several later steps (materialised); the others are inlined where read.
-REUSED = frozenset({"td_lab_newest", "td_lab_day", "td_lab_multi"})
-
-
-def _over(part: str, sql: str) -> str:
-    """A row-outcome step over one part of the newest day's rows (``one`` or ``multi``)."""
-    for step in ("td_lab_default_eval", "td_lab_band_eval", "td_lab_test_eval", "td_lab_day"):
-        sql = sql.replace(step, step.replace("td_lab_", f"td_lab_{part}_"))
-    return sql
+REUSED = frozenset({"td_lab_newest", "td_lab_day", "td_lab_multi", "td_lab_row_eval"})
 
 
 def slots_used(leaves: int) -> int:
@@ -334,21 +320,15 @@ def lab_steps(one_test: bool, leaves: int) -> list[tuple[str, str]]:
     family of ``leaves`` leaves."""
     slots = slots_used(leaves)
     row = _LAB_ROW_ONE_TEST if one_test else _LAB_ROW_WORST_TEST
-    steps = [
+    return [
         ("td_lab_newest", _newest(slots)),
         ("td_lab_day", _day(slots)),
         ("td_lab_multi", _LAB_MULTI),
-        ("td_lab_one_day", _LAB_ONE_DAY),
-        ("td_lab_multi_day", _LAB_MULTI_DAY),
+        ("td_lab_default_eval", _LAB_DEFAULT),
+        ("td_lab_band_eval", _LAB_BAND),
+        ("td_lab_test_eval", _LAB_TEST),
+        ("td_lab_row_eval", row),
     ]
-    for part in ("one", "multi"):
-        steps += [
-            (f"td_lab_{part}_default_eval", _over(part, _LAB_DEFAULT)),
-            (f"td_lab_{part}_band_eval", _over(part, _LAB_BAND)),
-            (f"td_lab_{part}_test_eval", _over(part, _LAB_TEST)),
-            (f"td_lab_{part}_row_eval", _over(part, row)),
-        ]
-    return steps
 
 
 def lab_leaf(leaves: int) -> str:
