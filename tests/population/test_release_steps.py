@@ -57,5 +57,6 @@ def test_a_duckdb_screening_drops_its_large_steps(protocol: Protocol, population
         engine.close()
     assert result.people > 0
     assert "td_meas" not in left
-    assert "td_obs_pick" not in left
+    assert "td_obs_packed" not in left
+    assert "td_lab_day" not in left
     assert "td_person" in left  # read by the result
