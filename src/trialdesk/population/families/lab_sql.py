@@ -9,16 +9,17 @@ Reading order:
    laboratory leaves a protocol has (each leaf's ``chunk`` and ``slot`` are rows of
    ``td_lab_code``/``td_lab_leaf``).
 2. ``td_lab_day`` — each leaf's newest-day rows when that day is in the window (the measurement
-   rows joined back to their person's row), values cast to exact decimals. A stale leaf has no
-   row here: its outcome comes straight from ``td_lab_newest``.
-   ``td_lab_multi``: the (person, chunk) with several rows for one leaf that day (few), found
-   per person: the sum of the rows' leaf bits differs from their bitwise OR exactly when a leaf
-   has two rows.
-3. Each test of each row (``td_lab_test_eval``): the unit factor (absolute), the row's own
-   range (× ULN/LLN), else the default limits: for a child born on a known day, the one age
-   band of the test, unit and sex (``td_lab_band``, :mod:`.lab_bands`); otherwise every default
-   interval for the youngest and oldest reading of the age, aggregated. Each row's outcome
-   (the worst of its tests) is materialised once, narrow (``td_lab_row_eval``).
+   rows joined back to their person's row), one row per test of the leaf, values cast to exact
+   decimals and each test evaluated at once where it needs no default limit: the unit factor
+   (absolute) or the row's own range (× ULN/LLN). A stale leaf has no row here: its outcome
+   comes straight from ``td_lab_newest``. ``td_lab_multi``: the (person, chunk) with several
+   rows for one leaf that day (few), found per person: the sum of the rows' leaf bits differs
+   from their bitwise OR exactly when a leaf has two rows.
+3. The tests left (a usable row, a relative test, no own range) read the default limits: for a
+   child born on a known day, the one age band of the test, unit and sex (``td_lab_band``,
+   :mod:`.lab_bands`); otherwise every default interval for the youngest and oldest reading of
+   the age, aggregated. Each row's outcome (the worst of its tests) is materialised once,
+   narrow (``td_lab_row_eval``).
 4. One outcome per (leaf, person): stale; the newest day's single row; or, for the few
    (person, chunk) of ``td_lab_multi``, review when a leaf's rows disagree, else the first by
    code order, then measurement id.
@@ -71,23 +72,39 @@ def _slot_day(slots: int, table: str, slot: str) -> str:
 
 def _day(slots: int) -> str:
     """A second pass keeps only the rows of each leaf's newest day, when it is inside the
-    window; only these are cast and evaluated."""
-    return f"""
-SELECT c.leaf, m.person_id, c.chunk, m.measurement_id, c.code_rank,
-  CAST(m.v AS DECIMAL(20, 6)) AS v,
-  m.unit_id,
-  CAST(m.range_low AS DECIMAL(20, 6)) AS range_low,
-  CAST(m.range_high AS DECIMAL(20, 6)) AS range_high,
-  (m.v IS NOT NULL AND m.unit_id IS NOT NULL AND m.plain) AS usable,
-  COALESCE(n.known_sex, '') AS sex_key,
-  DATE_DIFF('day', n.birth_latest, m.d) * 100 AS young,
-  DATE_DIFF('day', n.birth_earliest, m.d) * 100 AS old
-FROM td_meas m
-JOIN td_lab_code c ON c.code_id = m.code_id
-JOIN td_lab_newest n ON n.person_id = m.person_id AND n.chunk = c.chunk
-JOIN td_lab_leaf l ON l.leaf = c.leaf
-WHERE m.d = {_slot_day(slots, "n", "c.slot")} AND m.d >= l.window_start
+    window, one row per test of the leaf, each evaluated at once where its outcome needs no
+    default limit (``code``: null where it does; only those rows' value, unit, sex and ages
+    are read later). Only these rows are cast."""
+    sql = f"""
+SELECT q.leaf, q.person_id, q.chunk, q.measurement_id, q.code_rank, q.test_idx,
+  CASE
+    WHEN NOT q.usable THEN NO_VALUE
+    WHEN NOT q.relative THEN CASE WHEN q.factor IS NULL THEN BAD_UNIT
+      WHEN HOLDS_ABS THEN MEETS ELSE FAILS END
+    WHEN q.own IS NOT NULL THEN CASE WHEN HOLDS_OWN THEN MEETS ELSE FAILS END
+  END AS code,
+  q.v, q.unit_id, q.sex_key, q.young, q.old
+FROM (
+  SELECT c.leaf, m.person_id, c.chunk, m.measurement_id, c.code_rank, t.test_idx, t.op,
+    t.number, t.relative, f.factor,
+    CAST(m.v AS DECIMAL(20, 6)) AS v,
+    m.unit_id,
+    CAST(CASE WHEN t.use_high THEN m.range_high ELSE m.range_low END AS DECIMAL(20, 6)) AS own,
+    (m.v IS NOT NULL AND m.unit_id IS NOT NULL AND m.plain) AS usable,
+    COALESCE(n.known_sex, '') AS sex_key,
+    DATE_DIFF('day', n.birth_latest, m.d) * 100 AS young,
+    DATE_DIFF('day', n.birth_earliest, m.d) * 100 AS old
+  FROM td_meas m
+  JOIN td_lab_code c ON c.code_id = m.code_id
+  JOIN td_lab_newest n ON n.person_id = m.person_id AND n.chunk = c.chunk
+  JOIN td_lab_leaf l ON l.leaf = c.leaf
+  JOIN td_lab_test t ON t.leaf = c.leaf
+  LEFT JOIN td_factor f ON f.leaf = t.leaf AND f.test_idx = t.test_idx AND f.unit_id = m.unit_id
+  WHERE m.d = {_slot_day(slots, "n", "c.slot")} AND m.d >= l.window_start
+) q
 """  # noqa: S608
+    sql = sql.replace("HOLDS_ABS", _holds("q.op", "q.v * q.factor", "q.number"))
+    return _coded(sql.replace("HOLDS_OWN", _holds("q.op", "q.v", "q.own * q.number")))
 
 
 # The (person, chunk) whose newest days hold several rows for one leaf (rare): the only ones
@@ -97,6 +114,7 @@ _LAB_MULTI = """
 SELECT r.person_id, r.chunk
 FROM td_lab_day r
 JOIN td_lab_leaf l ON l.leaf = r.leaf
+WHERE r.test_idx = 0
 GROUP BY r.person_id, r.chunk
 HAVING SUM(l.bit) <> BIT_OR(l.bit)
 """
@@ -118,10 +136,6 @@ def _holds(op: str, left: str, right: str) -> str:
     )
     return f"(CASE {op} {cases} END)"
 
-
-_OWN = "(CASE WHEN t.use_high THEN r.range_high ELSE r.range_low END)"
-# A test that reads default limits: a relative test of a usable row without its own limit.
-_NEEDS_DEFAULT = f"(r.usable AND t.relative AND {_OWN} IS NULL)"
 
 # Tests on default limits, general form: every interval for the youngest or oldest reading of
 # the age on the result's day and for the child's sex (both sexes when it is not female or
@@ -147,11 +161,11 @@ FROM (
     BOOL_OR(r.no_birth) AS no_birth
   FROM (
     SELECT r.leaf, r.person_id, r.chunk, r.measurement_id, r.code_rank, r.unit_id, r.v,
-      t.test_idx, t.analyte, t.use_high, t.op, t.number, r.sex_key,
+      r.test_idx, t.analyte, t.use_high, t.op, t.number, r.sex_key,
       r.old IS NULL AS no_birth, r.young, r.old
     FROM td_lab_day r
-    JOIN td_lab_test t ON t.leaf = r.leaf
-    WHERE NEEDS_DEFAULT AND NOT BANDED
+    JOIN td_lab_test t ON t.leaf = r.leaf AND t.test_idx = r.test_idx
+    WHERE r.code IS NULL AND NOT BANDED
   ) r
   LEFT JOIN td_default d
     ON d.analyte = r.analyte AND d.unit_id = r.unit_id AND d.use_high = r.use_high
@@ -163,11 +177,9 @@ FROM (
 """
 # A child born on a known day, a test the bands decide (:mod:`.lab_bands`).
 _BANDED = "(t.banded AND r.old IS NOT NULL AND r.young = r.old)"
-_LAB_DEFAULT = (
-    _LAB_DEFAULT.replace("HOLDS_DEFAULT", _holds("r.op", "r.v", "d.limit_value * r.number"))
-    .replace("NEEDS_DEFAULT", _NEEDS_DEFAULT)
-    .replace("BANDED", _BANDED)
-)
+_LAB_DEFAULT = _LAB_DEFAULT.replace(
+    "HOLDS_DEFAULT", _holds("r.op", "r.v", "d.limit_value * r.number")
+).replace("BANDED", _BANDED)
 
 # Tests on default limits, by band: the one band of the child's age, sex, the test and the
 # row's unit (:mod:`.lab_bands`); no band: no interval applies.
@@ -181,10 +193,10 @@ SELECT r.leaf, r.person_id, r.chunk, r.measurement_id, r.code_rank, r.test_idx,
     WHEN MEETS_ALL THEN MEETS ELSE FAILS END AS code
 FROM (
   SELECT r.leaf, r.person_id, r.chunk, r.measurement_id, r.code_rank, r.unit_id, r.v,
-    t.test_idx, t.op, r.sex_key, r.young AS age
+    r.test_idx, t.op, r.sex_key, r.young AS age
   FROM td_lab_day r
-  JOIN td_lab_test t ON t.leaf = r.leaf
-  WHERE NEEDS_DEFAULT AND BANDED
+  JOIN td_lab_test t ON t.leaf = r.leaf AND t.test_idx = r.test_idx
+  WHERE r.code IS NULL AND BANDED
 ) r
 LEFT JOIN td_lab_band b
   ON b.leaf = r.leaf AND b.test_idx = r.test_idx AND b.unit_id = r.unit_id
@@ -193,27 +205,15 @@ LEFT JOIN td_lab_band b
 _LAB_BAND = (
     _LAB_BAND.replace("MEETS_ALL", _holds("r.op", "r.v", "b.all_at"))
     .replace("MEETS_ANY", _holds("r.op", "r.v", "b.any_at"))
-    .replace("NEEDS_DEFAULT", _NEEDS_DEFAULT)
     .replace("BANDED", _BANDED)
 )
 
 # One outcome per test of every newest-day row (an unusable row: unknown, ``lab.no_value``);
 # the tests on default limits come from their own step.
 _LAB_TEST = """
-SELECT q.leaf, q.person_id, q.chunk, q.measurement_id, q.code_rank, q.test_idx,
-  CASE
-    WHEN NOT q.usable THEN NO_VALUE
-    WHEN NOT q.relative THEN CASE WHEN q.factor IS NULL THEN BAD_UNIT
-      WHEN q.abs_answer THEN MEETS ELSE FAILS END
-    WHEN q.own_answer THEN MEETS ELSE FAILS END AS code
-FROM (
-  SELECT r.leaf, r.person_id, r.chunk, r.measurement_id, r.code_rank, r.usable, t.test_idx,
-    t.relative, f.factor, HOLDS_ABS AS abs_answer, HOLDS_OWN AS own_answer
-  FROM td_lab_day r
-  JOIN td_lab_test t ON t.leaf = r.leaf
-  LEFT JOIN td_factor f ON f.leaf = t.leaf AND f.test_idx = t.test_idx AND f.unit_id = r.unit_id
-  WHERE NOT NEEDS_DEFAULT
-) q
+SELECT leaf, person_id, chunk, measurement_id, code_rank, test_idx, code
+FROM td_lab_day
+WHERE code IS NOT NULL
 UNION ALL
 SELECT leaf, person_id, chunk, measurement_id, code_rank, test_idx, code
 FROM td_lab_default_eval
@@ -221,11 +221,6 @@ UNION ALL
 SELECT leaf, person_id, chunk, measurement_id, code_rank, test_idx, code
 FROM td_lab_band_eval
 """
-_LAB_TEST = (
-    _LAB_TEST.replace("HOLDS_ABS", _holds("t.op", "r.v * f.factor", "t.number"))
-    .replace("HOLDS_OWN", _holds("t.op", "r.v", f"{_OWN} * t.number"))
-    .replace("NEEDS_DEFAULT", _NEEDS_DEFAULT)
-)
 
 # One outcome per result row: the worst test (FALSE, then UNKNOWN, then REVIEW), its first
 # reason. With one test per leaf (every leaf of the bundled protocols) it is that test's.
