@@ -9,7 +9,9 @@ import pandas as pd
 import pyreadstat
 import pytest
 
-from trialdesk.exports.sdtm import DOMAINS, write_sdtm
+from trialdesk.core.reporting.consort import consort_flow
+from trialdesk.core.reporting.snapshot import DECEASED_REASON
+from trialdesk.exports.sdtm import DOMAINS, build_domains, write_sdtm
 from trialdesk.exports.sdtm_spec import SPEC
 from trialdesk.reports.fixture_study import fixture_snapshot
 
@@ -84,3 +86,18 @@ def test_define_xml_lists_every_dataset_and_variable(sdtm_dir: Path) -> None:
     assert [g.get("Name") for g in groups] == list(DOMAINS)
     items = {i.get("OID") for i in root.findall(".//odm:ItemDef", ns)}
     assert items == {f"IT.{d}.{name}" for d, spec in SPEC.items() for name, *_ in spec}
+
+
+def test_a_recorded_death_is_no_ie_criterion_but_counts_in_consort() -> None:
+    snapshot = fixture_snapshot()
+    subjects = [
+        s.model_copy(update={"screen_fail_reasons": [DECEASED_REASON, *s.screen_fail_reasons]})
+        if s.subject_id == "S16"
+        else s
+        for s in snapshot.subjects
+    ]
+    died = snapshot.model_copy(update={"subjects": subjects})
+    ie = build_domains(died)["IE"]
+    assert list(ie["IETEST"]) == list(build_domains(snapshot)["IE"]["IETEST"])
+    assert DECEASED_REASON not in set(ie["IETEST"])
+    assert dict(consort_flow(died).exclusion_reasons)[DECEASED_REASON] == 1

@@ -257,3 +257,7 @@ def test_a_recorded_death_is_ineligible_and_the_page_says_why(staff_client: Test
     assert 'data-testid="verdict">Ineligible<' in html
     notes = html[html.index('data-testid="screening-notes"') :]
     assert "died on 2026-05-20" in notes[: notes.index("</ul>")]
+    # The screening log names the death as the screen-fail reason (every criterion passed).
+    log = staff_client.get("/staff/screening-log?lang=en").text
+    row = log[log.index("<tbody>") : log.index("</tbody>")]
+    assert "<td>deceased</td>" in row

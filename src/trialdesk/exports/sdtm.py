@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from trialdesk.core.protocol.treatment import ATTRIBUTION_ORDER
-from trialdesk.core.reporting.snapshot import StudySnapshot, SubjectFact
+from trialdesk.core.reporting.snapshot import DECEASED_REASON, StudySnapshot, SubjectFact
 from trialdesk.exports.define_xml import write_define_xml
 from trialdesk.exports.sdtm_spec import DOMAIN_LABELS, SPEC
 
@@ -107,6 +107,8 @@ def _ie(snapshot: StudySnapshot) -> list[Row]:
     rows = []
     for s in snapshot.subjects:
         for reason in s.screen_fail_reasons:
+            if reason == DECEASED_REASON:
+                continue  # IE lists criteria only; the screen failure itself is in DS
             exclusion = reason.lower().startswith("exclusion")
             if reason not in codes:
                 prefix = "EX" if exclusion else "IN"

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from trialdesk.core.protocol import Protocol
 from trialdesk.core.protocol.treatment import TreatmentPlan
 from trialdesk.core.reporting.snapshot import (
+    DECEASED_REASON,
     AdverseEventFact,
     AuditFact,
     ConsentFact,
@@ -44,6 +45,7 @@ from trialdesk.core.reporting.snapshot import (
     TrialFact,
     VitalSignFact,
 )
+from trialdesk.core.study.screen_fail import DECEASED, RECORD
 from trialdesk.core.treatment.endpoints import derive_endpoints
 from trialdesk.core.treatment.response import summarise_inrc, summarise_recist
 from trialdesk.errors import InputError, ReferenceDataError
@@ -165,6 +167,8 @@ def _criterion_label(reason: object) -> str:
     """CONSORT groups by criterion ("Inclusion organ-function"), not by the value's wording."""
     if not isinstance(reason, dict):
         return str(reason)
+    if (reason.get("kind"), reason.get("criterion_id")) == (RECORD, DECEASED):
+        return DECEASED_REASON
     kind = str(reason.get("kind") or "criterion").capitalize()
     return f"{kind} {reason.get('criterion_id') or reason.get('reason')}"
 

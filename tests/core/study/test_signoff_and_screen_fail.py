@@ -5,6 +5,7 @@ from datetime import date
 from trialdesk.core.i18n import Message
 from trialdesk.core.screening.result import CriterionResult, ScreeningResult, Status, Verdict
 from trialdesk.core.study import screen_fail_reasons
+from trialdesk.core.study.screen_fail import DECEASED, RECORD
 from trialdesk.core.study.signoff import signoff_problems
 
 
@@ -51,3 +52,39 @@ def test_an_ineligible_or_incomplete_screening_cannot_be_signed() -> None:
     ]
     assert signoff_problems("incomplete", {}, [])
     assert signoff_problems("eligible", {"inc-age": "pass"}, []) == []
+
+
+def _screening(verdict: Verdict, *notes: Message, failed: bool = False) -> ScreeningResult:
+    return ScreeningResult(
+        trial="NCT06948994",
+        protocol_version="1.0",
+        patient="p1",
+        as_of=date(2026, 3, 1),
+        verdict=verdict,
+        criteria=(
+            _criterion("inc-age", Status.PASS),
+            _criterion("exc-hiv", Status.FAIL if failed else Status.PASS, "HIV infection"),
+        ),
+        notes=notes,
+    )
+
+
+def test_a_recorded_death_is_the_first_screen_fail_reason() -> None:
+    died = Message.of("record.deceased_on", date="2026-02-20")
+    alone = screen_fail_reasons(_screening(Verdict.INELIGIBLE, died))
+    assert [(r.criterion_id, r.kind) for r in alone] == [(DECEASED, RECORD)]
+    assert "died on 2026-02-20" in alone[0].reason
+    assert "2026-02-20" in screen_fail_reasons(_screening(Verdict.INELIGIBLE, died), "zh")[0].reason
+    both = screen_fail_reasons(_screening(Verdict.INELIGIBLE, died, failed=True))
+    assert [r.criterion_id for r in both] == [DECEASED, "exc-hiv"]
+    undated = screen_fail_reasons(_screening(Verdict.INELIGIBLE, Message.of("record.deceased")))
+    assert [r.criterion_id for r in undated] == [DECEASED]
+
+
+def test_a_death_that_does_not_decide_the_verdict_is_no_screen_fail_reason() -> None:
+    later = Message.of("record.deceased_after", date="2026-04-01", as_of="2026-03-01")
+    uncertain = Message.of("record.deceased_uncertain", date="2026-03", as_of="2026-03-01")
+    assert screen_fail_reasons(_screening(Verdict.ELIGIBLE, later)) == []
+    assert screen_fail_reasons(_screening(Verdict.NEEDS_REVIEW, uncertain)) == []
+    failed = screen_fail_reasons(_screening(Verdict.INELIGIBLE, later, failed=True))
+    assert [r.criterion_id for r in failed] == ["exc-hiv"]

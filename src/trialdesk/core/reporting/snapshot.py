@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from trialdesk.core.protocol.treatment import StoppingRule
 
 __all__ = [
+    "DECEASED_REASON",
     "AdverseEventFact",
     "AuditFact",
     "ConsentFact",
@@ -58,6 +59,11 @@ class StatusChange(_Frozen):
     from_status: str | None
     to_status: str
     reason: str | None = None
+
+
+#: The screen-fail reason of a death recorded on or before the screening day: it is no
+#: criterion (SDTM IE leaves it out) but the CONSORT flow counts it like one.
+DECEASED_REASON = "Deceased (recorded death)"
 
 
 class SubjectFact(_Frozen):

@@ -13,9 +13,12 @@ from trialdesk.core.i18n import Message
 from trialdesk.core.record import PatientInfo
 from trialdesk.core.screening.result import Verdict
 
-__all__ = ["vital_status"]
+__all__ = ["DIED_BY_AS_OF", "vital_status"]
 
 M = Message.of
+
+#: The note keys of a death on or before the as-of day: the screening is ineligible.
+DIED_BY_AS_OF = frozenset({"record.deceased", "record.deceased_on"})
 
 
 def vital_status(patient: PatientInfo, as_of: date) -> tuple[Verdict | None, Message | None]:
