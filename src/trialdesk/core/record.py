@@ -142,6 +142,9 @@ class ObservationRecord:
     data_absent_reason: str | None = None
     performer: str | None = None
     unknown_modifiers: tuple[str, ...] = ()
+    # When the result was released (FHIR Observation.issued). Only read for a result with no
+    # effective date: the sample was taken on or before it, so it bounds the unknown day.
+    issued: FuzzyDate | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -140,9 +140,20 @@ def _record(person: Row, rows: dict[str, list[Row]], source: str, as_of: date) -
     oxygen = _oxygen_by_day(measurements)
     return PatientRecord(
         patient=info,
+        # OMOP requires measurement_date and observation_date; a row without one is left out,
+        # as every SQL engine leaves it out (a FHIR result with no effective date, read
+        # directly, is named instead: ``lab.undated``).
         observations=tuple(
-            [_measurement(r, source, oxygen) for r in measurements]
-            + [_observation(r, source) for r in rows.get("observation", [])]
+            [
+                _measurement(r, source, oxygen)
+                for r in measurements
+                if r.get("measurement_date") is not None
+            ]
+            + [
+                _observation(r, source)
+                for r in rows.get("observation", [])
+                if r.get("observation_date") is not None
+            ]
         ),
         conditions=tuple(
             _condition(r, source, as_of) for r in rows.get("condition_occurrence", [])

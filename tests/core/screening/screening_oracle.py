@@ -30,6 +30,7 @@ from trialdesk.core.record import ObservationRecord, PatientRecord, Quantity, Re
 from trialdesk.core.reference_intervals import default_intervals
 from trialdesk.core.screening.context import USABLE_OBSERVATION_STATUSES, Context
 from trialdesk.core.screening.evaluators import findings, history, lesions, patient
+from trialdesk.core.screening.evaluators.measurements import undated_outcome, undated_results
 from trialdesk.core.screening.outcome import Outcome, Truth, combine_all, combine_any, negate
 from trialdesk.core.screening.result import (
     CriterionResult,
@@ -96,6 +97,11 @@ def evaluate_measurement(node: LabCheck, ctx: Context) -> Outcome:
     if node.room_air:
         candidates = [o for o in candidates if not _on_supplemental_oxygen(o)]
     same_day, stale = latest_in_window(candidates, ctx, start)
+    # The undated-result rule came after this oracle: shared with the product, not copied.
+    dated_day = same_day[0].effective if same_day else None
+    undated = undated_results(candidates, ctx.as_of, dated_day.latest if dated_day else start)
+    if undated:
+        return undated_outcome(item, undated, str(window), ctx)
     if stale is not None:
         assert stale.effective is not None
         return Outcome.unknown(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from trialdesk.adapters.fhir.dates import choice_date
+from trialdesk.adapters.fhir.dates import choice_date, fuzzy_date
 from trialdesk.adapters.fhir.elements import (
     UNREAD_VALUE_TYPES,
     codings,
@@ -43,11 +43,12 @@ _AGE_UNITS = "an age in a (years), mo (months), wk (weeks) or d (days)"
 def observation(loc: Located, problems: Problems, modifiers: tuple[str, ...]) -> ObservationRecord:
     r = loc.resource
     where = loc.where
+    effective = choice_date(r, "effective", loc, problems)
     return ObservationRecord(
         ref=SourceRef("Observation", _id(loc), loc.file),
         codes=codings(r.get("code")),
         status=str(r.get("status", "unknown")),
-        effective=choice_date(r, "effective", loc, problems),
+        effective=effective,
         value=value_of(r, loc, where, problems),
         reference_ranges=tuple(
             reference_range(rr, loc, join(where, f"referenceRange[{i}]"), problems)
@@ -60,6 +61,10 @@ def observation(loc: Located, problems: Problems, modifiers: tuple[str, ...]) ->
         data_absent_reason=_absent_reason(r.get("dataAbsentReason")),
         performer=_performer(r.get("performer")),
         unknown_modifiers=modifiers,
+        # Read only where it is used: for a result with no effective date.
+        issued=None
+        if effective is not None
+        else fuzzy_date(r.get("issued"), loc, join(where, "issued"), problems),
     )
 
 

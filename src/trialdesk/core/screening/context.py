@@ -61,7 +61,7 @@ class RecordIndex:
 
 
 # Sort keys as day numbers: ascending keys put the latest day first, then the latest start;
-# undated results sort first (and are then rejected). The same integers as the ordinals of
+# undated results sort last (with date.min). The same integers as the ordinals of
 # ``date.max - (day - date.min)``, the key this replaced, without building dates.
 _TOP = date.max.toordinal() + 1
 _UNDATED = (_TOP - 1, _TOP - 1)

@@ -28,7 +28,14 @@ from trialdesk.core.screening.result import Evidence
 from trialdesk.core.units import compare
 from trialdesk.errors import UnitError
 
-__all__ = ["LabEvaluator", "compile_measurement", "holds", "latest_in_window"]
+__all__ = [
+    "LabEvaluator",
+    "compile_measurement",
+    "holds",
+    "latest_in_window",
+    "undated_outcome",
+    "undated_results",
+]
 
 _SUPPLEMENTAL_O2 = {("loinc", "3151-8"), ("loinc", "3150-0")}  # inhaled O2 flow / concentration
 M = Message.of
@@ -70,6 +77,49 @@ def latest_in_window(
     day = newest.effective.latest
     same_day = [o for o in dated if o.effective is not None and o.effective.latest == day]
     return same_day, None
+
+
+def undated_results(
+    candidates: list[ObservationRecord], as_of: date, newest: date
+) -> list[ObservationRecord]:
+    """The results with no effective date that may be the newest one: taken on or after
+    ``newest`` (the newest dated day in the window, else the window's start) as far as the
+    record says. The sample was taken on or before its release (``issued``), so only a release
+    before ``newest``, or after the as-of day (not yet known then), rules one out."""
+    if not candidates or candidates[-1].effective is not None:
+        return []  # undated results sort last (``RecordIndex``): none here
+    return [
+        o
+        for o in candidates
+        if o.effective is None
+        and o.status in USABLE_OBSERVATION_STATUSES
+        and (o.issued is None or (o.issued.latest >= newest and o.issued.earliest <= as_of))
+    ]
+
+
+def undated_outcome(
+    item: Analyte, undated: list[ObservationRecord], window_text: str, ctx: Context
+) -> Outcome:
+    """Unknown: a result that cannot be placed in the window may be the newest one; the date
+    its sample was taken settles it (never read as "no result" nor as the dated one)."""
+    first = undated[0]
+    resource = str(first.ref)
+    reason = (
+        M("lab.undated", resource=resource, analyte=item.name, window=window_text)
+        if first.issued is None
+        else M(
+            "lab.undated_issued",
+            resource=resource,
+            analyte=item.name,
+            window=window_text,
+            issued=str(first.issued),
+        )
+    )
+    return Outcome.unknown(
+        reason,
+        M("lab.need_date", analyte=item.name, resource=resource),
+        *(_evidence(item, o, None, ctx, note="no effective date") for o in undated),
+    )
 
 
 def compile_measurement(node: LabCheck, windows: RecencyWindows) -> LabEvaluator:
@@ -124,6 +174,10 @@ class LabEvaluator:
         if node.room_air:
             candidates = [o for o in candidates if not _on_supplemental_oxygen(o)]
         same_day, stale = latest_in_window(candidates, ctx, start)
+        dated_day = same_day[0].effective if same_day else None
+        undated = undated_results(candidates, as_of, dated_day.latest if dated_day else start)
+        if undated:
+            return undated_outcome(item, undated, window_text, ctx)
         if stale is not None:
             assert stale.effective is not None
             return Outcome.unknown(
