@@ -44,15 +44,15 @@ SLOTS = 16
 
 
 def _newest(slots: int) -> str:
-    """The newest day of each slot's leaf, per person and chunk, in one aggregate over the
-    shared measurement rows of the wanted codes (integer joins; nothing cast or stored per
-    row), with the person's sex and birth range (read by the default limits: joined here once
-    per person rather than once per result)."""
+    """The newest day of each slot's leaf, per person (of ``td_person``) and chunk, in one
+    aggregate over the shared measurement rows of the wanted codes (integer joins; nothing cast
+    or stored per row). The person's sex and birth range are not carried here: only the rows
+    that need a default limit read them (``_PENDING``), about a fifth of the newest-day rows."""
     columns = ",\n    ".join(
         f"MAX(CASE WHEN c.slot = {k} THEN m.d END) AS s{k}" for k in range(slots)
     )
     return f"""
-SELECT a.*, p.known_sex, p.birth_earliest, p.birth_latest
+SELECT a.*
 FROM (
   SELECT m.person_id, c.chunk,
     {columns}
@@ -73,8 +73,8 @@ def _slot_day(slots: int, table: str, slot: str) -> str:
 def _day(slots: int) -> str:
     """A second pass keeps only the rows of each leaf's newest day, when it is inside the
     window, one row per test of the leaf, each evaluated at once where its outcome needs no
-    default limit (``code``: null where it does; only those rows' value, unit, sex and ages
-    are read later). Only these rows are cast."""
+    default limit (``code``: null where it does; only those rows' value, unit and day are
+    read later). Only these rows are cast."""
     sql = f"""
 SELECT q.leaf, q.person_id, q.chunk, q.measurement_id, q.code_rank, q.test_idx,
   CASE
@@ -83,17 +83,14 @@ SELECT q.leaf, q.person_id, q.chunk, q.measurement_id, q.code_rank, q.test_idx,
       WHEN HOLDS_ABS THEN MEETS ELSE FAILS END
     WHEN q.own IS NOT NULL THEN CASE WHEN HOLDS_OWN THEN MEETS ELSE FAILS END
   END AS code,
-  q.v, q.unit_id, q.sex_key, q.young, q.old
+  q.v, q.unit_id, q.d
 FROM (
   SELECT c.leaf, m.person_id, c.chunk, m.measurement_id, c.code_rank, t.test_idx, t.op,
     t.number, t.relative, f.factor,
     CAST(m.v AS DECIMAL(20, 6)) AS v,
     m.unit_id,
     CAST(CASE WHEN t.use_high THEN m.range_high ELSE m.range_low END AS DECIMAL(20, 6)) AS own,
-    (m.v IS NOT NULL AND m.unit_id IS NOT NULL AND m.plain) AS usable,
-    COALESCE(n.known_sex, '') AS sex_key,
-    DATE_DIFF('day', n.birth_latest, m.d) * 100 AS young,
-    DATE_DIFF('day', n.birth_earliest, m.d) * 100 AS old
+    (m.v IS NOT NULL AND m.unit_id IS NOT NULL AND m.plain) AS usable, m.d
   FROM td_meas m
   JOIN td_lab_code c ON c.code_id = m.code_id
   JOIN td_lab_newest n ON n.person_id = m.person_id AND n.chunk = c.chunk
@@ -163,9 +160,9 @@ FROM (
     SELECT r.leaf, r.person_id, r.chunk, r.measurement_id, r.code_rank, r.unit_id, r.v,
       r.test_idx, t.analyte, t.use_high, t.op, t.number, r.sex_key,
       r.old IS NULL AS no_birth, r.young, r.old
-    FROM td_lab_day r
+    FROM PENDING r
     JOIN td_lab_test t ON t.leaf = r.leaf AND t.test_idx = r.test_idx
-    WHERE r.code IS NULL AND NOT BANDED
+    WHERE NOT BANDED
   ) r
   LEFT JOIN td_default d
     ON d.analyte = r.analyte AND d.unit_id = r.unit_id AND d.use_high = r.use_high
@@ -175,11 +172,26 @@ FROM (
   GROUP BY r.leaf, r.person_id, r.chunk, r.measurement_id, r.code_rank, r.test_idx
 ) q
 """
+# The rows whose test needs a default limit, with what chooses it: the child's sex (both sexes
+# when it is not female or male) and the youngest and oldest reading of the age on the
+# result's day (days × 100: they compare with years × 36525, exactly). Joined to the person
+# here, for these rows only, rather than carried through the join back for every row.
+_PENDING = """(
+    SELECT r.*, COALESCE(p.known_sex, '') AS sex_key,
+      DATE_DIFF('day', p.birth_latest, r.d) * 100 AS young,
+      DATE_DIFF('day', p.birth_earliest, r.d) * 100 AS old
+    FROM td_lab_day r
+    JOIN td_person p ON p.person_id = r.person_id
+    WHERE r.code IS NULL
+  )"""
+
 # A child born on a known day, a test the bands decide (:mod:`.lab_bands`).
 _BANDED = "(t.banded AND r.old IS NOT NULL AND r.young = r.old)"
-_LAB_DEFAULT = _LAB_DEFAULT.replace(
-    "HOLDS_DEFAULT", _holds("r.op", "r.v", "d.limit_value * r.number")
-).replace("BANDED", _BANDED)
+_LAB_DEFAULT = (
+    _LAB_DEFAULT.replace("HOLDS_DEFAULT", _holds("r.op", "r.v", "d.limit_value * r.number"))
+    .replace("BANDED", _BANDED)
+    .replace("PENDING", _PENDING)
+)
 
 # Tests on default limits, by band: the one band of the child's age, sex, the test and the
 # row's unit (:mod:`.lab_bands`); no band: no interval applies.
@@ -194,9 +206,9 @@ SELECT r.leaf, r.person_id, r.chunk, r.measurement_id, r.code_rank, r.test_idx,
 FROM (
   SELECT r.leaf, r.person_id, r.chunk, r.measurement_id, r.code_rank, r.unit_id, r.v,
     r.test_idx, t.op, r.sex_key, r.young AS age
-  FROM td_lab_day r
+  FROM PENDING r
   JOIN td_lab_test t ON t.leaf = r.leaf AND t.test_idx = r.test_idx
-  WHERE r.code IS NULL AND BANDED
+  WHERE BANDED
 ) r
 LEFT JOIN td_lab_band b
   ON b.leaf = r.leaf AND b.test_idx = r.test_idx AND b.unit_id = r.unit_id
@@ -206,6 +218,7 @@ _LAB_BAND = (
     _LAB_BAND.replace("MEETS_ALL", _holds("r.op", "r.v", "b.all_at"))
     .replace("MEETS_ANY", _holds("r.op", "r.v", "b.any_at"))
     .replace("BANDED", _BANDED)
+    .replace("PENDING", _PENDING)
 )
 
 # One outcome per test of every newest-day row (an unusable row: unknown, ``lab.no_value``);
