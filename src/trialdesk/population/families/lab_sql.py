@@ -24,8 +24,8 @@ Reading order:
    (person, chunk) of ``td_lab_multi``, review when a leaf's rows disagree, else the first by
    code order, then measurement id.
 
-Materialised: ``td_lab_newest``, ``td_lab_day``, ``td_lab_multi`` and ``td_lab_row_eval``; the
-leaf view reads the last two and is read once by the combination.
+Materialised: ``td_lab_newest``, ``td_lab_day``, ``td_lab_multi``, ``td_lab_pending`` and
+``td_lab_row_eval``; the leaf view reads the last two and is read once by the combination.
 """
 
 from __future__ import annotations
@@ -47,7 +47,8 @@ def _newest(slots: int) -> str:
     """The newest day of each slot's leaf, per person (of ``td_person``) and chunk, in one
     aggregate over the shared measurement rows of the wanted codes (integer joins; nothing cast
     or stored per row). The person's sex and birth range are not carried here: only the rows
-    that need a default limit read them (``_PENDING``), about a fifth of the newest-day rows."""
+    that need a default limit read them (``td_lab_pending``), about a fifth of the newest-day
+    rows."""
     columns = ",\n    ".join(
         f"MAX(CASE WHEN c.slot = {k} THEN m.d END) AS s{k}" for k in range(slots)
     )
@@ -160,7 +161,7 @@ FROM (
     SELECT r.leaf, r.person_id, r.chunk, r.measurement_id, r.code_rank, r.unit_id, r.v,
       r.test_idx, t.analyte, t.use_high, t.op, t.number, r.sex_key,
       r.old IS NULL AS no_birth, r.young, r.old
-    FROM PENDING r
+    FROM td_lab_pending r
     JOIN td_lab_test t ON t.leaf = r.leaf AND t.test_idx = r.test_idx
     WHERE NOT BANDED
   ) r
@@ -175,23 +176,22 @@ FROM (
 # The rows whose test needs a default limit, with what chooses it: the child's sex (both sexes
 # when it is not female or male) and the youngest and oldest reading of the age on the
 # result's day (days × 100: they compare with years × 36525, exactly). Joined to the person
-# here, for these rows only, rather than carried through the join back for every row.
-_PENDING = """(
-    SELECT r.*, COALESCE(p.known_sex, '') AS sex_key,
-      DATE_DIFF('day', p.birth_latest, r.d) * 100 AS young,
-      DATE_DIFF('day', p.birth_earliest, r.d) * 100 AS old
-    FROM td_lab_day r
-    JOIN td_person p ON p.person_id = r.person_id
-    WHERE r.code IS NULL
-  )"""
+# here, for these rows only (about a fifth), rather than carried through the join back for
+# every row; materialised, as both default-limit steps read it.
+_LAB_PENDING = """
+SELECT r.*, COALESCE(p.known_sex, '') AS sex_key,
+  DATE_DIFF('day', p.birth_latest, r.d) * 100 AS young,
+  DATE_DIFF('day', p.birth_earliest, r.d) * 100 AS old
+FROM td_lab_day r
+JOIN td_person p ON p.person_id = r.person_id
+WHERE r.code IS NULL
+"""
 
 # A child born on a known day, a test the bands decide (:mod:`.lab_bands`).
 _BANDED = "(t.banded AND r.old IS NOT NULL AND r.young = r.old)"
-_LAB_DEFAULT = (
-    _LAB_DEFAULT.replace("HOLDS_DEFAULT", _holds("r.op", "r.v", "d.limit_value * r.number"))
-    .replace("BANDED", _BANDED)
-    .replace("PENDING", _PENDING)
-)
+_LAB_DEFAULT = _LAB_DEFAULT.replace(
+    "HOLDS_DEFAULT", _holds("r.op", "r.v", "d.limit_value * r.number")
+).replace("BANDED", _BANDED)
 
 # Tests on default limits, by band: the one band of the child's age, sex, the test and the
 # row's unit (:mod:`.lab_bands`); no band: no interval applies.
@@ -206,7 +206,7 @@ SELECT r.leaf, r.person_id, r.chunk, r.measurement_id, r.code_rank, r.test_idx,
 FROM (
   SELECT r.leaf, r.person_id, r.chunk, r.measurement_id, r.code_rank, r.unit_id, r.v,
     r.test_idx, t.op, r.sex_key, r.young AS age
-  FROM PENDING r
+  FROM td_lab_pending r
   JOIN td_lab_test t ON t.leaf = r.leaf AND t.test_idx = r.test_idx
   WHERE BANDED
 ) r
@@ -218,7 +218,6 @@ _LAB_BAND = (
     _LAB_BAND.replace("MEETS_ALL", _holds("r.op", "r.v", "b.all_at"))
     .replace("MEETS_ANY", _holds("r.op", "r.v", "b.any_at"))
     .replace("BANDED", _BANDED)
-    .replace("PENDING", _PENDING)
 )
 
 # One outcome per test of every newest-day row (an unusable row: unknown, ``lab.no_value``);
@@ -315,7 +314,9 @@ _LAB_BAND = _coded(_LAB_BAND)
 _LAB_ROW_WORST_TEST, _LAB_FRESH = _coded(_LAB_ROW_WORST_TEST), _coded(_LAB_FRESH)
 
 #: Steps read by several later steps (materialised); the others are inlined where read.
-REUSED = frozenset({"td_lab_newest", "td_lab_day", "td_lab_multi", "td_lab_row_eval"})
+REUSED = frozenset(
+    {"td_lab_newest", "td_lab_day", "td_lab_multi", "td_lab_pending", "td_lab_row_eval"}
+)
 
 
 def slots_used(leaves: int) -> int:
@@ -332,6 +333,7 @@ def lab_steps(one_test: bool, leaves: int) -> list[tuple[str, str]]:
         ("td_lab_newest", _newest(slots)),
         ("td_lab_day", _day(slots)),
         ("td_lab_multi", _LAB_MULTI),
+        ("td_lab_pending", _LAB_PENDING),
         ("td_lab_default_eval", _LAB_DEFAULT),
         ("td_lab_band_eval", _LAB_BAND),
         ("td_lab_test_eval", _LAB_TEST),
