@@ -24,6 +24,7 @@ __all__ = [
     "TRIAL",
     "Staff",
     "consented_subject",
+    "registered",
     "screened",
     "with_document",
 ]
@@ -47,6 +48,13 @@ class Staff:
     data_manager: Actor
     monitor: Actor
     administrator: Actor
+
+
+def registered(session: Session, actor: Actor, birth_date: date = date(2016, 5, 1)) -> str:
+    """A new subject of the trial, registered by staff at the main site: its id."""
+    return subjects.register_subject(
+        session, actor, trial_id=TRIAL.nct_id, site="main", source="staff", birth_date=birth_date
+    ).id
 
 
 def screened(
@@ -104,21 +112,14 @@ def consented_subject(
 ) -> str:
     """A subject screened eligible, signed off, consented (guardian + assent) and signed."""
     with database.transaction() as session:
-        subject = subjects.register_subject(
-            session,
-            staff.coordinator,
-            trial_id=TRIAL.nct_id,
-            site="main",
-            source="staff",
-            birth_date=birth_date,
-        )
+        subject_id = registered(session, staff.coordinator, birth_date)
         row = screening.store_screening(
-            session, staff.coordinator, subject.id, screened(ELIGIBLE, as_of=on)
+            session, staff.coordinator, subject_id, screened(ELIGIBLE, as_of=on)
         )
         signoff.sign_eligibility(
             session,
             staff.investigator,
-            subject.id,
+            subject_id,
             screening_id=row.id,
             confirmed=[],
             password=PASSWORD,
@@ -127,11 +128,11 @@ def consented_subject(
         given = consent.record_consent(
             session,
             staff.coordinator,
-            subject.id,
+            subject_id,
             consent.ConsentInput(
                 document_id, on, guardian_name="Guardian", guardian_signed=True, assent_signed=True
             ),
             on,
         )
         consent.sign_consent(session, staff.investigator, given.id, PASSWORD, on)
-        return subject.id
+        return subject_id

@@ -5,9 +5,8 @@ death is the reason; IE, which lists criteria, leaves it out)."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
 
-from service.study_helpers import TODAY, Staff, screened
+from service.study_helpers import TODAY, Staff, registered, screened
 from trialdesk.core.i18n import Message
 from trialdesk.core.reporting.consort import consort_flow
 from trialdesk.core.reporting.snapshot import DECEASED_REASON
@@ -22,14 +21,7 @@ ALL_PASS = {"inc-1": Status.PASS, "exc-1": Status.PASS}
 
 def test_a_recorded_death_is_the_stored_screen_fail_reason(study: Database, staff: Staff) -> None:
     with study.transaction() as s:
-        sid = subjects.register_subject(
-            s,
-            staff.coordinator,
-            trial_id="NCT06948994",
-            site="main",
-            source="staff",
-            birth_date=date(2016, 5, 1),
-        ).id
+        sid = registered(s, staff.coordinator)
     passing = screened(ALL_PASS, as_of=TODAY)
     died = Message.of("record.deceased_on", date="2026-03-01")
     result = replace(passing.result, verdict=Verdict.INELIGIBLE, notes=(died,))
