@@ -111,12 +111,18 @@ def _leaves_of(rule: a.Rule) -> list[a.Rule]:
     return [rule]
 
 
-def _both(case: Case, keys: list[str]) -> tuple[list[tuple[int, ...]], list[tuple[int, ...]]]:
-    return _both_with(case, keys, None)
+def _both(
+    case: Case, keys: list[str], workers: int = 1, block: int | None = None
+) -> tuple[list[tuple[int, ...]], list[tuple[int, ...]]]:
+    return _both_with(case, keys, None, workers, block)
 
 
 def _both_with(
-    case: Case, keys: list[str], families: dict[int, LeafFamily] | None
+    case: Case,
+    keys: list[str],
+    families: dict[int, LeafFamily] | None,
+    workers: int = 1,
+    block: int | None = None,
 ) -> tuple[list[tuple[int, ...]], list[tuple[int, ...]]]:
     """The SQL's rows and numpy's, per person: extra_rows, then (status, reason) per root.
     ``keys``: the protocol's reason dictionary, which holds every leaf's missing reason (the
@@ -156,7 +162,11 @@ def _both_with(
     plan = numpy_combination(
         compiled, fill_codes(compiled, owner, keys), owned, [kinds[c] for c in compiled.roots]
     )
-    out = combine(plan, matrix, rows)
+    out = (
+        combine(plan, matrix, rows, workers)
+        if block is None
+        else combine(plan, matrix, rows, workers, block)
+    )
     ours = []
     for person in range(people):
         row: list[int] = [int(out.extra_rows[person])]
@@ -191,7 +201,8 @@ def test_numpy_layers_equal_the_sql_layers(pool: list[a.Rule], keys: list[str]) 
 
 
 def test_the_protocols_own_criteria_give_the_same_rows(protocol: Protocol) -> None:
-    """NCT06948994's compiled criteria on random leaf codes, several blocks of persons."""
+    """NCT06948994's compiled criteria on random leaf codes, several blocks of persons, on
+    several threads (blocks of uneven sizes: the last one is short)."""
     plan = plan_screening(protocol, AS_OF)
     rng = np.random.default_rng(5)
     rules = [
@@ -200,7 +211,7 @@ def test_the_protocols_own_criteria_give_the_same_rows(protocol: Protocol) -> No
         if c.id in plan.compiled_ids  # in protocol order, as the plan compiles them
     ]
     owned = sum(1 for pairs in plan.leaves.values() for _pair in pairs)
-    people = 70_000  # more than two blocks
+    people = 70_000  # several blocks of 9,000 and a short last one
     codes = rng.integers(0, 5, (owned, people)) + 8 * rng.integers(0, 2, (owned, people))
     codes += REASON_STEP * rng.integers(1, 40, (owned, people))
     codes[rng.random((owned, people)) < 0.3] = -1
@@ -210,8 +221,9 @@ def test_the_protocols_own_criteria_give_the_same_rows(protocol: Protocol) -> No
         rng.integers(0, 2, people).tolist(),
         (rng.random(people) < 0.95).tolist(),
     )
-    sql_rows, ours = _both(case, plan.reasons)
-    assert ours == sql_rows
+    for workers in (1, 3):
+        sql_rows, ours = _both(case, plan.reasons, workers=workers, block=9_000)
+        assert ours == sql_rows
 
 
 @settings(max_examples=60, deadline=None)

@@ -12,7 +12,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
+from population_helpers import write_protocol
 
+from trialdesk import load_protocol
 from trialdesk.core.protocol.model import RecencyWindows
 from trialdesk.core.protocol.protocol import Protocol
 from trialdesk.population import engine_for
@@ -20,7 +22,9 @@ from trialdesk.population.engine import plan_screening
 from trialdesk.population.families import Setting
 from trialdesk.population.families.measurement_rows import (
     MEAS,
+    OPTIONAL,
     code_ids,
+    measurement_rows_step,
     shared_tables,
     spelling_table,
 )
@@ -63,6 +67,42 @@ def test_the_measurement_table_is_read_by_one_step(protocol: Protocol) -> None:
     readers = [name for name, sql in statements if re.search(r"\bmeasurement\s+m\b", sql)]
     assert readers == [MEAS]
     assert sum(name == MEAS for name, _ in statements) == 1
+
+
+def _meas_sql(statements: list[tuple[str, str]]) -> str:
+    (sql,) = [sql for name, sql in statements if name == MEAS]
+    return sql
+
+
+def test_the_rows_carry_only_the_range_sides_some_test_reads(
+    protocol: Protocol, tmp_path: Path
+) -> None:
+    """The row's own range costs two columns of every measurement row: each side is read
+    only where a × ULN (upper) or × LLN (lower) test reads it, and the laboratory SQL then
+    names no other side."""
+    seed = plan_screening(protocol, AS_OF).statements
+    assert re.search(r"\bm\.range_high\b", _meas_sql(seed))  # its × ULN liver tests
+    assert not re.search(r"\brange_low\b", _meas_sql(seed))
+    assert not any(re.search(r"\brange_low\b", sql) for _name, sql in seed)
+
+    def sides(*rules: str) -> set[str]:
+        criteria = [(f"inc-{i}", "inclusion", rule) for i, rule in enumerate(rules)]
+        statements = plan_screening(
+            load_protocol(write_protocol(criteria, tmp_path, f"Sides{len(rules)}")), AS_OF
+        ).statements
+        return {side for side in OPTIONAL if re.search(rf"\bm\.{side}\b", _meas_sql(statements))}
+
+    assert sides("lab(hemoglobin) >= 80 g/L") == set()
+    assert sides("lab(hemoglobin) >= 80 g/L", "lab(albumin) > 1 x LLN") == {"range_low"}
+    assert sides("lab(creatinine) >= 1 x LLN", "lab(alt) <= 2.5 x ULN", "lab(ast) < 3 x ULN") == {
+        "range_low",
+        "range_high",
+    }
+
+
+def test_an_unknown_optional_column_is_refused() -> None:
+    with pytest.raises(ValueError, match="optional measurement column"):
+        measurement_rows_step(["lab"], ["value_as_string"])
 
 
 def _respelled(folder: Path) -> None:

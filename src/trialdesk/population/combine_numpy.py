@@ -16,6 +16,7 @@ numpy's ``%`` agrees with SQL's here.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -79,15 +80,21 @@ def numpy_combination(
 
 #: Persons per block: every temporary of a block stays in the CPU cache (a million-person
 #: array per operation did not: 0.6 s warm, 1.6 s with fresh pages, against ≈ 0.2 s).
-_BLOCK = 1 << 17
+_BLOCK = 1 << 16
 
 
 def combine(
-    plan: NumpyCombination, matrix: npt.NDArray[np.int32], rows: npt.NDArray[np.int64]
+    plan: NumpyCombination,
+    matrix: npt.NDArray[np.int32],
+    rows: npt.NDArray[np.int64],
+    workers: int = 1,
+    block: int = _BLOCK,
 ) -> Combined:
     """``matrix``: owned leaves × persons, each leaf's packed code or -1 without a row;
     ``rows``: per person, how many leaf rows it had. Exactly what ``td_wide`` → the layers →
-    ``td_result`` give per person, computed block of persons by block."""
+    ``td_result`` give per person, computed block of persons by block, on ``workers`` threads
+    (numpy releases the GIL inside each operation, and blocks write disjoint slices: at a
+    million people two threads took 0.17-0.20 s against 0.36-0.65 s for one)."""
     people = len(rows)
     out = Combined(
         np.empty(people, dtype=np.int64),
@@ -95,13 +102,23 @@ def combine(
         [np.empty(people, dtype=np.int32) for _root in plan.roots],
     )
     fill = np.array([f for _leaf, row, f in plan.leaves if row is not None], dtype=np.int32)
-    for start in range(0, people, _BLOCK):
-        block = slice(start, min(start + _BLOCK, people))
-        extra, statuses, reasons = _combine_block(plan, fill, matrix[:, block], rows[block])
-        out.extra_rows[block] = extra
+
+    def one(start: int) -> None:
+        part = slice(start, min(start + block, people))
+        extra, statuses, reasons = _combine_block(plan, fill, matrix[:, part], rows[part])
+        out.extra_rows[part] = extra
         for index, (status, reason) in enumerate(zip(statuses, reasons, strict=True)):
-            out.statuses[index][block] = status
-            out.reasons[index][block] = reason
+            out.statuses[index][part] = status
+            out.reasons[index][part] = reason
+
+    starts = range(0, people, block)
+    if workers <= 1 or len(starts) <= 1:
+        for start in starts:
+            one(start)
+    else:
+        with ThreadPoolExecutor(min(workers, len(starts))) as pool:
+            # list(): a block's exception is raised here, not lost.
+            list(pool.map(one, starts))
     return out
 
 

@@ -3,6 +3,7 @@ tables already in a DuckDB database file are read from it, read-only."""
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -42,6 +43,7 @@ class DuckDBEngine(PopulationEngine):
         }
         if threads is not None:
             config["threads"] = threads
+        self.combine_workers = threads or os.cpu_count() or 1
         if memory_limit is not None:
             config["memory_limit"] = memory_limit
         # Spills of a screening larger than memory go to a private temporary folder, removed

@@ -108,6 +108,8 @@ class PopulationEngine(ABC):
     #: Whether fetching the leaf rows and pivoting them in numpy beats the SQL pivot: an
     #: embedded engine, whose rows reach Arrow without a network or a JVM in between, says so.
     pivot_in_arrow: bool = False
+    #: Threads the numpy combination may use (the engine's own share of the machine).
+    combine_workers: int = 1
     #: Whether the OMOP data being screened has a death table (set when it is opened).
     _has_death: bool = False
 
@@ -197,7 +199,7 @@ class PopulationEngine(ABC):
         scatter = LeafScatter(person_ids, leaves)
         for batch in self.stream("SELECT leaf, person_id, code FROM td_leaf_eval", _LEAF_BATCH):
             scatter.add(batch)
-        combined = combine(combination, scatter.matrix, scatter.rows)
+        combined = combine(combination, scatter.matrix, scatter.rows, self.combine_workers)
         del scatter  # the matrix (leaves × persons) before the result's columns
         columns: dict[str, npt.NDArray[np.integer]] = {
             "person_id": person_ids,

@@ -81,9 +81,10 @@ def screening_statements(
     grouped = leaves_by_family(compiled)
     statements = [("td_person", _PERSON)]
     # The measurement table is read once, for every family that reads it.
-    readers = [f.name for f in FAMILIES if f.reads_measurement and grouped.get(f.name)]
+    readers = [f for f in FAMILIES if f.reads_measurement and grouped.get(f.name)]
     if readers:
-        statements.append(measurement_rows_step(readers))
+        columns = frozenset().union(*(f.measurement_columns(grouped[f.name]) for f in readers))
+        statements.append(measurement_rows_step([f.name for f in readers], columns))
     owner: dict[int, LeafFamily] = {}
     for family in FAMILIES:
         owner.update(dict.fromkeys((leaf for leaf, _ in grouped.get(family.name, [])), family))

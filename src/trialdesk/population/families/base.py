@@ -116,3 +116,9 @@ class LeafFamily(ABC):
     @abstractmethod
     def statements(self, leaves: list[tuple[int, a.Rule]]) -> list[tuple[str, str]]:
         """(view name, DuckDB-dialect SELECT) in order; the last is ``self.leaf_view``."""
+
+    def measurement_columns(self, leaves: list[tuple[int, a.Rule]]) -> frozenset[str]:
+        """The optional columns of the shared measurement rows (``measurement_rows.OPTIONAL``)
+        the family's statements read for these leaves; ``td_meas`` carries only the ones some
+        family reads (each costs a column of every row read and written)."""
+        return frozenset()

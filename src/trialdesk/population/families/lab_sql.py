@@ -71,7 +71,15 @@ def _slot_day(slots: int, table: str, slot: str) -> str:
     return f"(CASE {slot} {cases} END)"
 
 
-def _day(slots: int) -> str:
+def _own(ranges: frozenset[str]) -> str:
+    """The row's own limit a relative test reads (``use_high``: the upper one), from the range
+    columns ``td_meas`` carries (only the sides some test reads: another side is no test's)."""
+    high = "m.range_high" if "range_high" in ranges else "CAST(NULL AS DOUBLE)"
+    low = "m.range_low" if "range_low" in ranges else "CAST(NULL AS DOUBLE)"
+    return f"CASE WHEN t.use_high THEN {high} ELSE {low} END"
+
+
+def _day(slots: int, ranges: frozenset[str]) -> str:
     """A second pass keeps only the rows of each leaf's newest day, when it is inside the
     window, one row per test of the leaf, each evaluated at once where its outcome needs no
     default limit (``code``: null where it does; only those rows' value, unit and day are
@@ -90,7 +98,7 @@ FROM (
     t.number, t.relative, f.factor,
     CAST(m.v AS DECIMAL(20, 6)) AS v,
     m.unit_id,
-    CAST(CASE WHEN t.use_high THEN m.range_high ELSE m.range_low END AS DECIMAL(20, 6)) AS own,
+    CAST({_own(ranges)} AS DECIMAL(20, 6)) AS own,
     (m.v IS NOT NULL AND m.unit_id IS NOT NULL AND m.plain) AS usable, m.d
   FROM td_meas m
   JOIN td_lab_code c ON c.code_id = m.code_id
@@ -324,14 +332,15 @@ def slots_used(leaves: int) -> int:
     return max(1, min(SLOTS, leaves))
 
 
-def lab_steps(one_test: bool, leaves: int) -> list[tuple[str, str]]:
-    """(view name, SELECT) in order, ending with the leaf view's text (``lab_leaf``) for a
-    family of ``leaves`` leaves."""
+def lab_steps(one_test: bool, leaves: int, ranges: frozenset[str]) -> list[tuple[str, str]]:
+    """(view name, SELECT) in order, before the leaf view (``lab_leaf``), for a family of
+    ``leaves`` leaves whose relative tests read the ``ranges`` sides of the row's own range
+    (``LabFamily.measurement_columns``)."""
     slots = slots_used(leaves)
     row = _LAB_ROW_ONE_TEST if one_test else _LAB_ROW_WORST_TEST
     return [
         ("td_lab_newest", _newest(slots)),
-        ("td_lab_day", _day(slots)),
+        ("td_lab_day", _day(slots, ranges)),
         ("td_lab_multi", _LAB_MULTI),
         ("td_lab_pending", _LAB_PENDING),
         ("td_lab_default_eval", _LAB_DEFAULT),

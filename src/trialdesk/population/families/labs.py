@@ -50,7 +50,21 @@ class LabFamily(LeafFamily):
 
     def statements(self, leaves: list[tuple[int, a.Rule]]) -> list[tuple[str, str]]:
         one_test = all(isinstance(n, a.LabCheck) and len(n.tests) == 1 for _, n in leaves)
-        return [*lab_steps(one_test, len(leaves)), (self.leaf_view, lab_leaf(len(leaves)))]
+        ranges = self.measurement_columns(leaves)
+        return [
+            *lab_steps(one_test, len(leaves), ranges),
+            (self.leaf_view, lab_leaf(len(leaves))),
+        ]
+
+    def measurement_columns(self, leaves: list[tuple[int, a.Rule]]) -> frozenset[str]:
+        """The side of the row's own range each × ULN/LLN test reads (``use_high``)."""
+        return frozenset(
+            "range_low" if test.reference_limit == "LLN" else "range_high"
+            for _, node in leaves
+            if isinstance(node, a.LabCheck)
+            for test in node.tests
+            if test.reference_limit is not None
+        )
 
     def tables(self, leaves: list[tuple[int, a.Rule]], setting: Setting) -> dict[str, pa.Table]:
         labs = [(leaf, node) for leaf, node in leaves if isinstance(node, a.LabCheck)]
