@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import json
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -10,6 +12,8 @@ from typer.testing import CliRunner
 
 from trialdesk.cli.app import app
 from trialdesk.errors import TrialDeskError
+from trialdesk.population.from_fhir import LEFT_OUT_FILE
+from trialdesk.testing.patients import eligible_maintenance
 
 pytestmark = pytest.mark.slow
 
@@ -96,3 +100,39 @@ def test_fhir_bulk_export_converts_to_omop_and_screens(tmp_path: Path) -> None:
     assert results["person_id"].nunique() == 40
     hb = results[results["criterion_id"] == "inc-hemoglobin"]
     assert {"pass", "fail"} <= set(hb["status"])
+
+
+def test_from_fhir_lists_what_omop_cannot_hold(tmp_path: Path) -> None:
+    """An undated result and one with an unknown modifier extension are left out of the OMOP
+    tables, named on stderr and listed beside them; a clean conversion removes the list."""
+    builder = eligible_maintenance("undated-child")
+    builder.lab("718-7", 70, "g/L", "2026-05-30")
+    del builder.resources[-1]["effectiveDateTime"]
+    builder.lab("751-8", 0.2, "10*9/L", "2026-05-30")
+    builder.resources[-1]["modifierExtension"] = [
+        {"url": "https://example.org/unknown", "valueBoolean": True}
+    ]
+    source = tmp_path / "child.json"
+    source.write_text(json.dumps(builder.bundle()), "utf-8")
+    data = tmp_path / "omop"
+    runner = CliRunner()
+    converted = runner.invoke(app, ["population", "from-fhir", str(source), "--out", str(data)])
+    assert converted.exit_code == 0, converted.output
+    assert "Left out 2 observations" in converted.stderr
+    assert "undated-child" in converted.stderr
+    with (data / LEFT_OUT_FILE).open(encoding="utf-8") as handle:
+        listed = list(csv.DictReader(handle))
+    assert [row["person_source_value"] for row in listed] == ["undated-child"] * 2
+    assert all(row["resource"].startswith("Observation/") for row in listed)
+    assert "no effective date" in listed[0]["reason"]
+    assert "modifierExtension" in listed[1]["reason"]
+    values = pq.read_table(data / "measurement.parquet").column("value_as_number").to_pylist()
+    assert 70 not in values
+    assert 0.2 not in values
+
+    clean = tmp_path / "clean.json"
+    clean.write_text(json.dumps(eligible_maintenance("dated-child").bundle()), "utf-8")
+    again = runner.invoke(app, ["population", "from-fhir", str(clean), "--out", str(data)])
+    assert again.exit_code == 0, again.output
+    assert "Left out" not in again.stderr
+    assert not (data / LEFT_OUT_FILE).exists()

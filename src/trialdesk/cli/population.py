@@ -130,11 +130,24 @@ def from_fhir(
     out: Annotated[Path, typer.Option("--out", help="Folder for the OMOP Parquet tables.")],
 ) -> None:
     """Convert FHIR R4 (bulk export) into the OMOP tables 'population screen' reads."""
-    from trialdesk.population.from_fhir import fhir_to_omop
+    from trialdesk.population.from_fhir import LEFT_OUT_FILE, fhir_to_omop
 
-    counts = fhir_to_omop(source, out)
-    summary = ", ".join(f"{name} {count}" for name, count in counts.items())
+    conversion = fhir_to_omop(source, out)
+    summary = ", ".join(f"{name} {count}" for name, count in conversion.rows.items())
     typer.echo(f"Wrote OMOP tables to {out}: {summary}")
+    if conversion.left_out:
+        people = conversion.people_left_out()
+        shown = ", ".join(people[:10]) + (
+            f" and {len(people) - 10} more" if len(people) > 10 else ""
+        )
+        typer.echo(
+            f"Left out {len(conversion.left_out)} observations OMOP cannot hold as the screener"
+            f" reads them (no effective date, or an unknown modifier extension), of"
+            f" {len(people)} patients: {shown}. Their population results may differ from"
+            " screening their FHIR records: screen them one by one with 'trialdesk screen'."
+            f" The list is in {out / LEFT_OUT_FILE}.",
+            err=True,
+        )
 
 
 def _summary(result: PopulationResult, out: Path) -> None:

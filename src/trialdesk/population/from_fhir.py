@@ -8,6 +8,10 @@ unknown*, never towards eligible:
 * results whose status the screener would not use, or with unknown modifierExtensions, are
   left out (the screener would not use the former and would ask for review for the latter:
   screen such patients one by one with ``trialdesk screen``);
+* a result with no effective date (OMOP requires one) and one with unknown modifierExtensions
+  are left out *and listed* (:class:`LeftOut`): the screener reads the former as possibly the
+  newest (unknown) and the latter as review, which no OMOP row can say, so those children are
+  screened from their FHIR records one by one;
 * a date known only to a month or year is written as its earliest day (older: more likely
   stale, never fresher than it was);
 * only reference ranges without age or sex restriction are kept (else the default interval
@@ -23,7 +27,9 @@ unknown*, never towards eligible:
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -37,20 +43,56 @@ from trialdesk.core.screening.context import USABLE_OBSERVATION_STATUSES
 from trialdesk.population.omop import FEMALE, MALE
 from trialdesk.population.records import ANSWER_CONCEPTS, INHALED_OXYGEN
 
-__all__ = ["fhir_to_omop", "records_to_omop"]
+__all__ = ["LEFT_OUT_FILE", "Conversion", "LeftOut", "fhir_to_omop", "records_to_omop"]
+
+#: The list of what the conversion left out, beside the tables (not an OMOP table: the
+#: population engines do not read it).
+LEFT_OUT_FILE = "trialdesk_left_out.csv"
+_NO_DATE = "no effective date (OMOP requires one; the screener reads it as possibly the newest)"
+_MODIFIER = "unknown modifierExtension (the screener asks a clinician to review it)"
+
+
+@dataclass(frozen=True, slots=True)
+class LeftOut:
+    """A FHIR fact the OMOP tables cannot hold without changing a verdict."""
+
+    person_source_value: str
+    resource: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Conversion:
+    """Rows written per table, and what was left out (also in ``LEFT_OUT_FILE``)."""
+
+    rows: dict[str, int]
+    left_out: list[LeftOut]
+
+    def people_left_out(self) -> list[str]:
+        return sorted({item.person_source_value for item in self.left_out})
+
 
 _GENDER = {Sex.MALE: MALE, Sex.FEMALE: FEMALE}
 _RESOLVED = {"resolved", "inactive", "remission"}
 _DATE = pa.date32()
 
 
-def fhir_to_omop(source: Path, out: Path) -> dict[str, int]:
-    """Convert and write ``out/<table>.parquet``; returns rows per table."""
-    tables = records_to_omop(read_records(source))
+def fhir_to_omop(source: Path, out: Path) -> Conversion:
+    """Convert and write ``out/<table>.parquet`` (and ``LEFT_OUT_FILE`` when something was
+    left out; an old one is removed, so the folder never lists another run's facts)."""
+    left_out: list[LeftOut] = []
+    tables = records_to_omop(read_records(source), left_out)
     out.mkdir(parents=True, exist_ok=True)
     for name, table in tables.items():
         pq.write_table(table, out / f"{name}.parquet")
-    return {name: table.num_rows for name, table in tables.items()}
+    listed = out / LEFT_OUT_FILE
+    listed.unlink(missing_ok=True)
+    if left_out:
+        with listed.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["person_source_value", "resource", "reason"])
+            writer.writerows((i.person_source_value, i.resource, i.reason) for i in left_out)
+    return Conversion({name: table.num_rows for name, table in tables.items()}, left_out)
 
 
 def _code(codes: Iterable[Coding], prefer: str | None = None) -> str | None:
@@ -63,7 +105,11 @@ def _day(value: FuzzyDate | None) -> date | None:
     return value.earliest if value is not None else None
 
 
-def records_to_omop(records: Iterable[PatientRecord]) -> dict[str, pa.Table]:
+def records_to_omop(
+    records: Iterable[PatientRecord], left_out: list[LeftOut] | None = None
+) -> dict[str, pa.Table]:
+    """The OMOP tables of ``records``; what they cannot hold is appended to ``left_out``."""
+    skipped: list[LeftOut] = [] if left_out is None else left_out
     rows: dict[str, list[dict[str, Any]]] = {
         "person": [],
         "measurement": [],
@@ -76,7 +122,9 @@ def records_to_omop(records: Iterable[PatientRecord]) -> dict[str, pa.Table]:
     for person_id, record in enumerate(records, start=1):
         _person(rows, person_id, record)
         for observation in record.observations:
-            _observation(rows, person_id, observation)
+            reason = _observation(rows, person_id, observation)
+            if reason is not None:
+                skipped.append(LeftOut(record.patient.ref.id, str(observation.ref), reason))
         for condition in record.conditions:
             resolved = (condition.clinical_status or "") in _RESOLVED
             start = _day(condition.onset) or _day(condition.recorded)
@@ -140,13 +188,17 @@ def _person(rows: dict[str, list[dict[str, Any]]], person_id: int, record: Patie
 
 def _observation(
     rows: dict[str, list[dict[str, Any]]], person_id: int, observation: ObservationRecord
-) -> None:
-    if observation.status not in USABLE_OBSERVATION_STATUSES or observation.unknown_modifiers:
-        return
+) -> str | None:
+    """Write the observation's rows; the reason it was left out where the screener would read
+    it and OMOP cannot say how (an unusable status is left out silently: no one reads it)."""
+    if observation.status not in USABLE_OBSERVATION_STATUSES:
+        return None
+    if observation.unknown_modifiers:
+        return _MODIFIER
     value = observation.value
     day = _day(observation.effective)
     if day is None:
-        return
+        return _NO_DATE
     if isinstance(value, Quantity) or value is None:
         low = high = None
         for reference in observation.reference_ranges:
@@ -175,7 +227,7 @@ def _observation(
             }
         )
         _oxygen(rows, person_id, observation, day)
-        return
+        return None
     concept = None
     if isinstance(value, bool):
         text = "true" if value else "false"
@@ -194,6 +246,7 @@ def _observation(
             "value_as_concept_id": concept,
         }
     )
+    return None
 
 
 def _oxygen(

@@ -7,6 +7,8 @@ The codes each reads are in docs/input-contract.md; local concepts use TrialDesk
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from trialdesk.core.criteria.ast import (
@@ -20,8 +22,12 @@ from trialdesk.core.criteria.ast import (
 from trialdesk.core.durations import Duration
 from trialdesk.core.i18n import Message
 from trialdesk.core.record import Coding, ObservationRecord, Quantity
-from trialdesk.core.screening.context import Context
-from trialdesk.core.screening.evaluators.measurements import holds, latest_in_window
+from trialdesk.core.screening.context import USABLE_OBSERVATION_STATUSES, Context
+from trialdesk.core.screening.evaluators.measurements import (
+    holds,
+    latest_in_window,
+    undated_results,
+)
 from trialdesk.core.screening.evaluators.texts import joined_tests_text
 from trialdesk.core.screening.outcome import Outcome, Truth
 from trialdesk.core.screening.result import Evidence
@@ -105,17 +111,69 @@ def _evidence(
     )  # fmt: skip
 
 
+@dataclass(frozen=True, slots=True)
+class _Latest:
+    """What a finding reads: the newest dated observation in the window (``observation``),
+    else the newest one before it (``stale``); and the undated ones that may be newer than
+    either (``undated``: they decide first, see :func:`_undated`)."""
+
+    observation: ObservationRecord | None
+    stale: ObservationRecord | None
+    undated: list[ObservationRecord]
+
+
 def _latest(
     codes: tuple[tuple[str, str], ...], window: Duration | None, ctx: Context
-) -> tuple[ObservationRecord | None, ObservationRecord | None]:
+) -> _Latest:
     candidates = ctx.index.observations(codes)
     if window is None:
         usable = [
-            o for o in candidates if o.effective is not None and not ctx.in_future(o.effective)
+            o
+            for o in candidates
+            if o.effective is not None
+            and not ctx.in_future(o.effective)
+            and o.status in USABLE_OBSERVATION_STATUSES
         ]
-        return (usable[0] if usable else None), None
-    same_day, stale = latest_in_window(candidates, ctx, window.before(ctx.as_of))
-    return (same_day[0] if same_day else None), stale
+        newest = usable[0] if usable else None
+        since = newest.effective.latest if newest and newest.effective else date.min
+        return _Latest(newest, None, undated_results(candidates, ctx.as_of, since))
+    start = window.before(ctx.as_of)
+    same_day, stale = latest_in_window(candidates, ctx, start)
+    dated = same_day[0].effective if same_day else None
+    undated = undated_results(candidates, ctx.as_of, dated.latest if dated else start)
+    return _Latest(same_day[0] if same_day else None, stale, undated)
+
+
+def _shown(value: object) -> str | None:
+    """An observation's value as evidence text, whatever its type."""
+    if isinstance(value, Quantity):
+        return f"{value.value} {value.unit}" if value.unit else f"{value.value}"
+    codes = _value_codes(value)
+    if codes:
+        return ", ".join(sorted(codes))
+    return None if value is None else str(value)
+
+
+def _undated(
+    kind: str, what: str, undated: list[ObservationRecord], ctx: Context, *, review: bool = False
+) -> Outcome:
+    """An observation with no effective date may be the newest one: neither "nothing
+    recorded" nor the dated one decides. Unknown (review where the criterion asks a person
+    when nothing usable is recorded); the date it was observed settles it."""
+    first = undated[0]
+    resource = str(first.ref)
+    reason = (
+        M("record.undated", resource=resource, what=what)
+        if first.issued is None
+        else M("record.undated_issued", resource=resource, what=what, issued=str(first.issued))
+    )
+    evidence = [
+        _evidence(kind, what, o, _shown(o.value), ctx, note="no effective date") for o in undated
+    ]
+    need = M("record.need_date", resource=resource, what=what)
+    if review:
+        return Outcome.review(reason, need, *evidence)
+    return Outcome.unknown(reason, need, *evidence)
 
 
 def _modifier_review(observation: ObservationRecord, evidence: Evidence) -> Outcome | None:
@@ -134,10 +192,13 @@ def _modifier_review(observation: ObservationRecord, evidence: Evidence) -> Outc
 
 def evaluate_coded_status(node: CodedStatusCheck, ctx: Context) -> Outcome:
     window = node.window or (ctx.window(_WINDOW_OF[node.kind]) if node.kind in _WINDOW_OF else None)
-    observation, stale = _latest(_STATUS_CODES[node.kind], window, ctx)
+    latest = _latest(_STATUS_CODES[node.kind], window, ctx)
+    observation, stale = latest.observation, latest.stale
     label = node.kind.replace("_", " ")
+    if latest.undated:
+        return _undated("status", label, latest.undated, ctx)
     if observation is None and node.kind == "disease_status":
-        trend, _stale_trend = _latest((MCODE_DISEASE_STATUS,), window, ctx)
+        trend = _latest((MCODE_DISEASE_STATUS,), window, ctx).observation
         if trend is not None:
             return _trend_review(node, trend, ctx)
     if observation is None:
@@ -185,8 +246,11 @@ def _trend_review(node: CodedStatusCheck, trend: ObservationRecord, ctx: Context
 def evaluate_finding(node: FindingCheck, ctx: Context) -> Outcome:
     window = node.window or ctx.window("echo")
     code = (node.code.system, node.code.code)
-    observation, stale = _latest((code,), window, ctx)
+    latest = _latest((code,), window, ctx)
+    observation, stale = latest.observation, latest.stale
     label = node.code.code.replace("-", " ")
+    if latest.undated:
+        return _undated("finding", label, latest.undated, ctx)
     if observation is None:
         return Outcome.unknown(
             M("status.missing", what=label, when=f" (latest {stale.effective})" if stale else ""),
@@ -213,7 +277,10 @@ def evaluate_finding(node: FindingCheck, ctx: Context) -> Outcome:
 
 def find_attestation(ctx: Context, code: str, window: Duration | None) -> Outcome | None:
     window = window or ctx.window("attestation")
-    observation, stale = _latest(((ATTESTATION, code),), window, ctx)
+    latest = _latest(((ATTESTATION, code),), window, ctx)
+    observation, stale = latest.observation, latest.stale
+    if latest.undated:
+        return _undated("attestation", code, latest.undated, ctx, review=True)
     if observation is None:
         if stale is not None:
             return Outcome.review(
@@ -276,7 +343,10 @@ def evaluate_test_result(node: TestResultCheck, ctx: Context) -> Outcome:
     codes = tuple(
         (p.system, p.code) for p in node.codes.patterns if not p.prefix and p.upper is None
     )
-    observation, stale = _latest(codes, window, ctx)
+    latest = _latest(codes, window, ctx)
+    observation, stale = latest.observation, latest.stale
+    if latest.undated:
+        return _undated("test", node.codes.title, latest.undated, ctx)
     if observation is None:
         when = f" (latest {stale.effective}, older than {window})" if stale is not None else ""
         return Outcome.unknown(
@@ -310,8 +380,11 @@ def evaluate_test_result(node: TestResultCheck, ctx: Context) -> Outcome:
 
 def evaluate_life_expectancy(node: LifeExpectancyCheck, ctx: Context) -> Outcome:
     window = node.window or ctx.window("life_expectancy")
-    observation, _ = _latest(((CLINICAL, "life-expectancy"),), window, ctx)
+    latest = _latest(((CLINICAL, "life-expectancy"),), window, ctx)
+    observation = latest.observation
     tests = joined_tests_text(node.tests)
+    if latest.undated:
+        return _undated("estimate", "Life expectancy", latest.undated, ctx, review=True)
     if observation is None or not isinstance(observation.value, Quantity):
         return Outcome.review(M("life_expectancy.missing"), M("life_expectancy.need", test=tests))
     value = observation.value
@@ -349,8 +422,11 @@ def evaluate_performance(node: PerformanceCheck, ctx: Context) -> Outcome:
         # COG/NCI wording: Lansky for patients up to and including 16 years, Karnofsky above.
         scale = "lansky" if max(ages) <= 16 else "karnofsky"
     window = node.window or ctx.window("performance")
-    observation, _ = _latest((_PERFORMANCE[scale],), window, ctx)
+    latest = _latest((_PERFORMANCE[scale],), window, ctx)
+    observation = latest.observation
     tests = joined_tests_text(node.tests)
+    if latest.undated:
+        return _undated("performance", scale.capitalize(), latest.undated, ctx)
     if observation is None:
         return Outcome.unknown(
             M("performance.missing", scale=scale),
