@@ -9,7 +9,9 @@ as the record reader attaches those as components and the screener skips such re
 Every identifier of the laboratory family is prefixed (``td_lab_day`` → ``td_air_lab_day``),
 so that both families run side by side on their own leaves; the laboratory steps read
 ``td_air_meas``: the shared measurement rows (``td_meas``) of the leaves' codes, without the
-readings of a day on oxygen.
+readings of a day on oxygen. It is a view: its two readers scan ``td_meas`` with the code as a
+filter DuckDB pushes into the scan, which costs less than writing the rows once (0.55 against
+0.60 s at a million people).
 """
 
 from __future__ import annotations
@@ -72,7 +74,7 @@ def _rename(sql: str) -> str:
 class RoomAirFamily(LabFamily):
     name = "air_lab"
     reused: ClassVar[frozenset[str]] = frozenset(
-        {_rename(step) for step in LabFamily.reused} | {"td_air_on_oxygen", "td_air_meas"}
+        {_rename(step) for step in LabFamily.reused} | {"td_air_on_oxygen"}
     )
 
     def accepts(self, node: a.Rule) -> bool:

@@ -122,9 +122,7 @@ class _Latest:
     undated: list[ObservationRecord]
 
 
-def _latest(
-    codes: tuple[tuple[str, str], ...], window: Duration | None, ctx: Context
-) -> _Latest:
+def _latest(codes: tuple[tuple[str, str], ...], window: Duration | None, ctx: Context) -> _Latest:
     candidates = ctx.index.observations(codes)
     if window is None:
         usable = [
