@@ -16,11 +16,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import pytest
 import yaml
 from hypothesis import given
 from hypothesis import strategies as st
-from population_helpers import screen_on
+from population_helpers import outcomes, screen_on, with_table
 
 from trialdesk import load_protocol
 from trialdesk.core.criteria import ast as a
@@ -353,3 +356,45 @@ def test_a_folder_without_observation_table_is_read_as_no_observations(
     rows = result.rows[result.rows["criterion_id"] == "exc-allergic-constitution"]
     assert set(rows["reason"]) == {"attestation.missing"}
     agree(result, reference)
+
+
+@pytest.mark.slow
+def test_a_censored_number_in_measurement_is_not_read_as_the_value(
+    focused: tuple[Protocol, Path, PopulationResult],
+    agree: Callable[[PopulationResult, PopulationResult], None],
+    tmp_path: Path,
+) -> None:
+    """A life expectancy recorded in measurement under "<" or ">" (OMOP operator concepts
+    4172703, 4172704) is a bound, not a value: the record reader and the SQL both read no
+    number there (review), and a plain one on the same day elsewhere is read."""
+    protocol, data, _reference = focused
+    table = pq.read_table(data / "measurement.parquet")
+    first = pc.max(table.column("measurement_id")).as_py() + 1
+    people = (1, 2, 3)
+    rows = [
+        {
+            "measurement_id": first + index,
+            "person_id": person,
+            "measurement_concept_id": 0,
+            "measurement_date": AS_OF,
+            "measurement_type_concept_id": 32856,
+            "operator_concept_id": operator,
+            "value_as_number": 12.0,
+            "unit_concept_id": 0,
+            "range_low": None,
+            "range_high": None,
+            "measurement_source_value": "trialdesk-clinical:life-expectancy",
+            "unit_source_value": "mo",
+        }
+        for index, (person, operator) in enumerate(
+            zip(people, (None, 4172703, 4172704), strict=True)
+        )
+    ]
+    added = pa.Table.from_pylist(rows, schema=table.schema)
+    folder = with_table(data, tmp_path, "measurement", pa.concat_tables([table, added]))
+    reference = engine_for("memory").screen(protocol, folder, AS_OF)
+    agree(screen_on("duckdb", protocol, folder, AS_OF), reference)
+    got = outcomes(reference, "inc-life-range", people)
+    assert got[1] == ("pass", "life_expectancy.is")
+    assert got[2][0] == "review"
+    assert got[3][0] == "review"

@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 from trialdesk.errors import InputError
 
 __all__ = [
+    "PLAIN_OPERATOR_CONCEPTS",
     "REQUIRED_COLUMNS",
     "TABLES",
     "ConceptRow",
@@ -57,6 +58,10 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
 }
 MALE, FEMALE = 8507, 8532
+# OMOP "Meas Value Operator" concept for "=": a plain value. Any other operator (<, >, ...)
+# makes the value unusable (unknown) rather than guessed: the FHIR converter writes 0 for a
+# censored result, whose bound it cannot keep.
+PLAIN_OPERATOR_CONCEPTS = (4171756,)
 
 
 def gender_of(concept_id: int | None) -> str:

@@ -7,7 +7,8 @@ SQL compiler does not translate.
 Readings that OMOP forces on us, each chosen to be the conservative one:
 
 * ``value_as_number`` is read to 6 decimal places (as the SQL engines cast it);
-* an empty or unreadable ``unit_source_value`` makes the value unusable (``lab.no_value``);
+* an empty or unreadable ``unit_source_value`` makes the value unusable (``lab.no_value``), and so
+  does an ``operator_concept_id`` other than "=" (a censored ``<5``: its bound is not a value);
 * ``range_low``/``range_high`` are in the row's unit and carry no age or sex restriction;
 * the tables are read as of the screening date: a condition whose ``condition_end_date`` is
   on or before it is resolved, one without an end date or ending later is still active; a
@@ -55,7 +56,13 @@ from trialdesk.core.record import (
 )
 from trialdesk.core.units import canonical_unit
 from trialdesk.errors import UnitError
-from trialdesk.population.omop import find_tables, gender_of, read_table, split_code
+from trialdesk.population.omop import (
+    PLAIN_OPERATOR_CONCEPTS,
+    find_tables,
+    gender_of,
+    read_table,
+    split_code,
+)
 from trialdesk.population.vital_status import deceased_on
 
 __all__ = [
@@ -231,13 +238,17 @@ def _measurement(
     code = split_code(row.get("measurement_source_value"), "loinc")
     unit = readable_unit(row.get("unit_source_value"))
     number = decimal_of(row.get("value_as_number"))
+    operator = row.get("operator_concept_id")
+    plain = operator is None or int(operator) in PLAIN_OPERATOR_CONCEPTS
     value = (
         Quantity(number, unit, None, row.get("unit_source_value"))
-        if number is not None and unit
+        if number is not None and unit and plain
         else None
     )
     absent = None
-    if number is not None and unit is None:
+    if number is not None and not plain:
+        absent = f"operator_concept_id {operator} is not '=': the number is a bound, not a value"
+    elif number is not None and unit is None:
         absent = f"unit {row.get('unit_source_value')!r} is not a readable UCUM unit"
     ranges: tuple[ReferenceRange, ...] = ()
     low, high = decimal_of(row.get("range_low")), decimal_of(row.get("range_high"))

@@ -7,8 +7,9 @@ The mix is chosen to exercise every path of population screening against NCT0694
   under 1, with birthdays falling exactly on the screening date (1st and 19th), 29 February
   births and a few year-and-month-only births (OMOP ``day_of_birth`` empty);
 * two to three lab panels per child: the newest within the 14-day window, or stale (older);
-  analytes missing at random, values empty, unknown unit spellings, future-dated results and
-  two results of one analyte on one day that disagree;
+  analytes missing at random, values empty, unknown unit spellings, future-dated results,
+  two results of one analyte on one day that disagree, and about one result in 331 censored
+  (``operator_concept_id`` "<" or ">": the number is a bound, never read as the value);
 * values drawn around every limit, and a share placed exactly on it (in the trial's unit, or in
   a unit where the conversion is exact), so that ``>=`` and ``<=`` are tested at the boundary;
 * the lab's own reference range (``range_low``/``range_high``) on most results, missing on the
@@ -226,7 +227,7 @@ def _measurements(rng: np.random.Generator, n: int, as_of: date, birth: np.ndarr
             "measurement_concept_id": pa.array(np.zeros(count, dtype=np.int32)),
             "measurement_date": pa.array((dates - epoch).astype(np.int32), pa.date32()),
             "measurement_type_concept_id": pa.array(np.full(count, LAB_RESULT_TYPE, np.int32)),
-            "operator_concept_id": pa.nulls(count, pa.int32()),
+            "operator_concept_id": _operators(count),
             "value_as_number": pa.array(value, mask=np.isnan(value)),
             "unit_concept_id": pa.array(np.zeros(count, dtype=np.int32)),
             "range_low": pa.array(columns["low"], mask=np.isnan(columns["low"])),
@@ -235,6 +236,20 @@ def _measurements(rng: np.random.Generator, n: int, as_of: date, birth: np.ndarr
             "unit_source_value": pa.array(columns["unit"]),
         }
     )
+
+
+#: OMOP "Meas Value Operator" concepts "<" and ">".
+_LESS, _GREATER = 4172703, 4172704
+#: One result in this many is censored. Chosen by its id, not drawn: the other columns stay as
+#: the same seed always gave them.
+_CENSORED_EVERY = 331
+
+
+def _operators(count: int) -> pa.Array:
+    ids = np.arange(1, count + 1, dtype=np.int64)
+    censored = ids % _CENSORED_EVERY == 0
+    which = np.where((ids // _CENSORED_EVERY) % 2 == 0, _LESS, _GREATER).astype(np.int32)
+    return pa.array(which, pa.int32(), mask=~censored)
 
 
 def _rows(

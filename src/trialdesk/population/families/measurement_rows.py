@@ -22,7 +22,7 @@ from collections.abc import Iterable
 import pyarrow as pa
 
 from trialdesk.population.families.base import Setting
-from trialdesk.population.omop import split_code
+from trialdesk.population.omop import PLAIN_OPERATOR_CONCEPTS, split_code
 from trialdesk.population.records import readable_unit
 
 __all__ = [
@@ -41,9 +41,6 @@ MEAS = "td_meas"
 #: (system, code) as :func:`split_code` reads a source value.
 Key = tuple[str, str]
 
-# OMOP "Meas Value Operator" concept for "=": a plain value. Any other operator (<, >, ...)
-# makes the value unusable (unknown) rather than guessed.
-PLAIN_OPERATOR_CONCEPTS = (4171756,)
 
 #: Columns of ``td_meas`` present only when a family reads them (``LeafFamily.
 #: measurement_columns``): the row's own reference range, read by × ULN/LLN tests alone. At a

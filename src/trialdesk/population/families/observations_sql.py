@@ -109,14 +109,17 @@ def _observation_rows(tests: int) -> str:
 
 
 def _measurement_rows(tests: int) -> str:
-    """The shared measurement rows of every leaf (few: a number, its unit, no string)."""
+    """The shared measurement rows of every leaf (few: a number, its unit, no string). A
+    number under an operator other than "=" is a bound, not a value: read as no number, as
+    the record reader reads it (``records._measurement``)."""
     units = "\n    LEFT JOIN td_munit mu ON mu.unit_id = m.unit_id" if tests else ""
+    number = "(CASE WHEN m.plain THEN m.v END)"
     return f"""
     SELECT {_LEAF_COLUMNS},
       m.person_id, m.measurement_id AS row_id, m.d,
-      CAST(NULL AS INTEGER) AS read_o, FALSE AS has_string, m.v IS NULL AS no_number,
+      CAST(NULL AS INTEGER) AS read_o, FALSE AS has_string, {number} IS NULL AS no_number,
       CAST(NULL AS BOOLEAN) AS answer,
-      {_numeric_columns("m.v", tests)}
+      {_numeric_columns(number, tests)}
     FROM td_meas m
     JOIN td_obs_mkey c ON c.code_id = m.code_id{units}\
 {_numeric_join("mu.unit_source_value", tests)}"""  # noqa: S608 (identifiers only)
