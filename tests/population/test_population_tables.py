@@ -4,6 +4,7 @@ error naming what to fix."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -20,7 +21,7 @@ from trialdesk.cli.app import app
 from trialdesk.core.protocol.protocol import Protocol
 from trialdesk.errors import ConfigurationError, InputError
 from trialdesk.population import engine_for
-from trialdesk.population.omop import find_tables
+from trialdesk.population.omop import READ_COLUMNS, find_tables
 from trialdesk.population.result import PopulationResult
 from trialdesk.population.sources import OmopSchema, omop_source
 
@@ -105,6 +106,39 @@ def test_a_table_missing_a_required_column_is_named(
     engine.close()
     assert "gender_concept_id" in str(raised.value)
     assert "main.person" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("table", "column"),
+    [
+        ("measurement", "operator_concept_id"),
+        ("measurement", "range_low"),
+        ("person", "birth_datetime"),
+        ("observation", "value_as_concept_id"),
+        ("death", "death_date"),
+    ],
+)
+def test_a_file_missing_a_column_the_screening_reads_is_named_before_any_step(
+    protocol: Protocol,
+    population_dir: Path,
+    as_of: date,
+    tmp_path: Path,
+    table: str,
+    column: str,
+) -> None:
+    """Every column of ``READ_COLUMNS``, not only the required tables' (an engine's binder
+    error halfway through named neither the file nor the column)."""
+    assert column in READ_COLUMNS[table]
+    copy = tmp_path / "omop"
+    shutil.copytree(population_dir, copy)
+    path = copy / f"{table}.parquet"
+    pq.write_table(pq.read_table(path).drop([column]), path)
+    with pytest.raises(InputError) as raised:
+        engine_for("duckdb").screen(protocol, copy, as_of, fallback="review")
+    text = str(raised.value)
+    assert str(path) in text
+    assert column in text
+    assert "may be empty" in text
 
 
 def test_duckdb_needs_the_database_file_and_a_plain_schema(

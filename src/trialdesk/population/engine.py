@@ -35,7 +35,13 @@ from trialdesk.population.compile_rules import RuleCompiler, compilable
 from trialdesk.population.fallback import fallback_results
 from trialdesk.population.families import FAMILIES, Setting, family_of
 from trialdesk.population.leaf_pivot import LeafScatter
-from trialdesk.population.omop import REQUIRED_COLUMNS, TABLES, find_tables, read_table
+from trialdesk.population.omop import (
+    REQUIRED_COLUMNS,
+    TABLES,
+    check_columns,
+    find_tables,
+    read_table,
+)
 from trialdesk.population.params import common_tables
 from trialdesk.population.result import PopulationResult, assemble, sorted_persons
 from trialdesk.population.sources import OmopSchema, OmopSource
@@ -212,6 +218,11 @@ class PopulationEngine(ABC):
             columns[f"r{index}"] = reason
         return pa.table(columns)
 
+    def _columns(self, name: str) -> list[str]:
+        """The columns of a loaded OMOP table (no row read)."""
+        columns: list[str] = self.fetch(f"SELECT * FROM {name} WHERE 1 = 0").column_names  # noqa: S608
+        return columns
+
     def _open(self, data: OmopSource) -> Callable[[], dict[str, pa.Table]]:
         """Make the tables readable by name; returns how to read them whole (Python fallback)."""
         if isinstance(data, OmopSchema):
@@ -229,20 +240,14 @@ class PopulationEngine(ABC):
                     got=", ".join(sorted(found)) or "no OMOP table",
                     hint="Check the schema name and that this connection may read it.",
                 )
-            for name, columns in REQUIRED_COLUMNS.items():
-                have = set(self.fetch(f"SELECT * FROM {name} WHERE 1 = 0").column_names)  # noqa: S608
-                absent = [c for c in columns if c not in have]
-                if absent:
-                    raise InputError(
-                        f"OMOP table {data}.{name} lacks columns {absent}",
-                        where="--tables",
-                        expected=", ".join(columns),
-                        got=", ".join(sorted(have)),
-                    )
+            for name in (t for t in TABLES if t in found):  # person first, as files are read
+                check_columns(name, self._columns(name), where=f"--tables {data}.{name}")
             return lambda: {name: self.fetch(f"SELECT * FROM {name}") for name in found}  # noqa: S608
         paths = find_tables(data)
         self._has_death = "death" in paths
         self.load(paths)
+        for name, path in paths.items():
+            check_columns(name, self._columns(name), file=str(path))
         return lambda: {name: read_table(path) for name, path in paths.items()}
 
     # -- what an adapter provides ---------------------------------------------------------

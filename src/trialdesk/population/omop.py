@@ -11,7 +11,7 @@ ignored. See docs/population.md.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -24,9 +24,11 @@ from trialdesk.errors import InputError
 
 __all__ = [
     "PLAIN_OPERATOR_CONCEPTS",
+    "READ_COLUMNS",
     "REQUIRED_COLUMNS",
     "TABLES",
     "ConceptRow",
+    "check_columns",
     "concept_map",
     "find_tables",
     "gender_of",
@@ -56,6 +58,47 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
         "measurement_source_value",
         "unit_source_value",
     ),
+}
+#: Every OMOP CDM v5.4 column a screening reads, per table: a table that is present must have
+#: them all (a column may be empty). Checked before any statement runs, so that a file without
+#: one gets an error naming it, not an engine's binder error halfway through.
+READ_COLUMNS: dict[str, tuple[str, ...]] = {
+    "person": (
+        "person_id",
+        "gender_concept_id",
+        "year_of_birth",
+        "month_of_birth",
+        "day_of_birth",
+        "birth_datetime",
+    ),
+    "measurement": (
+        *REQUIRED_COLUMNS["measurement"],
+        "operator_concept_id",
+    ),
+    "observation": (
+        "observation_id",
+        "person_id",
+        "observation_date",
+        "observation_source_value",
+        "value_as_string",
+        "value_as_number",
+        "unit_source_value",
+        "value_as_concept_id",
+    ),
+    "condition_occurrence": (
+        "person_id",
+        "condition_start_date",
+        "condition_end_date",
+        "condition_source_value",
+    ),
+    "procedure_occurrence": ("person_id", "procedure_date", "procedure_source_value"),
+    "drug_exposure": (
+        "person_id",
+        "drug_exposure_start_date",
+        "drug_exposure_end_date",
+        "drug_source_value",
+    ),
+    "death": ("person_id", "death_date"),
 }
 MALE, FEMALE = 8507, 8532
 # OMOP "Meas Value Operator" concept for "=": a plain value. Any other operator (<, >, ...)
@@ -109,16 +152,26 @@ def find_tables(folder: Path) -> dict[str, Path]:
 def read_table(path: Path) -> pa.Table:
     """One OMOP table, checked for the columns TrialDesk needs."""
     table = pq.read_table(path) if path.suffix == ".parquet" else pacsv.read_csv(path)
-    name = path.stem
-    missing = [c for c in REQUIRED_COLUMNS.get(name, ()) if c not in table.column_names]
+    check_columns(path.stem, table.column_names, file=str(path))
+    return table
+
+
+def check_columns(
+    name: str, have: Iterable[str], *, file: str | None = None, where: str | None = None
+) -> None:
+    """Refuse an OMOP table without a column the screening reads (:data:`READ_COLUMNS`)."""
+    present = set(have)
+    wanted = READ_COLUMNS.get(name, ())
+    missing = [c for c in wanted if c not in present]
     if missing:
         raise InputError(
             f"OMOP table {name!r} lacks columns {missing}",
-            file=str(path),
-            expected=", ".join(REQUIRED_COLUMNS[name]),
-            got=", ".join(table.column_names),
+            file=file,
+            where=where,
+            expected="the OMOP CDM v5.4 columns TrialDesk reads: " + ", ".join(wanted),
+            got=", ".join(sorted(present)),
+            hint="Add the missing columns (they may be empty), as OMOP CDM v5.4 defines them.",
         )
-    return table
 
 
 @dataclass(frozen=True, slots=True)
