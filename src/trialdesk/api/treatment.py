@@ -20,9 +20,9 @@ from sqlalchemy import select
 from trialdesk.adapters.fhir import record_from_bundle
 from trialdesk.api.deps import SignedIn, Study
 from trialdesk.core.rules.ctcae import search
+from trialdesk.core.study.data_queries import QueryAction
 from trialdesk.core.treatment.adverse_events import AdverseEventEntry
 from trialdesk.core.treatment.exposure import Exposure, Interruption
-from trialdesk.core.treatment.queries import QueryAction
 from trialdesk.core.treatment.stopping import boundary_table
 from trialdesk.service import audit
 from trialdesk.service.access import Permission, require

@@ -24,16 +24,15 @@ from sqlalchemy.orm import Session
 
 from trialdesk.core.record import PatientRecord, Sex
 from trialdesk.core.screening.result import ScreeningResult, Verdict
+from trialdesk.core.study.data_queries import QueryDraft
 from trialdesk.core.study.screen_fail import screen_fail_reasons
 from trialdesk.core.study.states import SubjectStatus
-from trialdesk.core.treatment.adverse_events import QueryDraft
 from trialdesk.errors import ConfigurationError, RecordError
 from trialdesk.service import audit
 from trialdesk.service.access import Actor, Permission, require
-from trialdesk.service.storage.models import ScreeningRow, SubjectRow
+from trialdesk.service.data_queries import sync_queries
+from trialdesk.service.storage.models import DataQueryRow, ScreeningRow, SubjectRow
 from trialdesk.service.subjects import NotFoundError, change_status, get_subject
-from trialdesk.service.treatment.models import DataQueryRow
-from trialdesk.service.treatment.queries import sync_queries
 from trialdesk.service.trials import get_trial
 
 __all__ = [

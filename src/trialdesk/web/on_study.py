@@ -362,7 +362,7 @@ async def record_adverse_event(request: Request, subject_id: str) -> Response:
 
 @router.post("/subjects/{subject_id}/on-study/queries/{query_id}")
 async def act_on_query(request: Request, subject_id: str, query_id: str) -> Response:
-    from trialdesk.core.treatment.queries import QueryAction
+    from trialdesk.core.study.data_queries import QueryAction
     from trialdesk.service.treatment import queries
 
     def change(actor: Actor, form: dict[str, Any], session: Session) -> str:

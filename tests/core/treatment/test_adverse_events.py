@@ -8,13 +8,13 @@ from typing import Any
 import pytest
 from treatment_builders import bundled_plan
 
-from trialdesk.core.treatment.adverse_events import AdverseEventEntry, edit_checks
-from trialdesk.core.treatment.queries import (
+from trialdesk.core.study.data_queries import (
     QueryAction,
     QueryState,
     next_query_state,
     reconcile_queries,
 )
+from trialdesk.core.treatment.adverse_events import AdverseEventEntry, edit_checks
 from trialdesk.errors import IllegalTransitionError, InputError
 
 ALL_ATTRIBUTED = {

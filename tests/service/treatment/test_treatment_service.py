@@ -12,10 +12,10 @@ import pytest
 from treatment_service_helpers import enrolled_subject, hook_server, lab_record, plan
 
 from service.study_helpers import TODAY, Staff, consented_subject, with_document
+from trialdesk.core.study.data_queries import QueryAction
 from trialdesk.core.treatment.adverse_events import AdverseEventEntry
 from trialdesk.core.treatment.calendar import VisitStatus
 from trialdesk.core.treatment.exposure import Exposure
-from trialdesk.core.treatment.queries import QueryAction
 from trialdesk.errors import AccessDeniedError, EnrollmentClosedError, IllegalTransitionError
 from trialdesk.service import audit, enrollment
 from trialdesk.service.storage.database import Database

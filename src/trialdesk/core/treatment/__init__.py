@@ -8,14 +8,13 @@ docs/treatment-and-safety.md explains it for coordinators and investigators.
 
 from __future__ import annotations
 
-from trialdesk.core.treatment.adverse_events import AdverseEventEntry, QueryDraft, edit_checks
+from trialdesk.core.treatment.adverse_events import AdverseEventEntry, edit_checks
 from trialdesk.core.treatment.bsa import BodySurfaceArea, body_surface_area
 from trialdesk.core.treatment.calendar import PlannedVisit, VisitStatus, plan_calendar
 from trialdesk.core.treatment.dlt import DltClass, DltResult, classify_dlt, subject_dlt_status
 from trialdesk.core.treatment.endpoints import Endpoints, TimeToEvent, derive_endpoints
 from trialdesk.core.treatment.exposure import DoseCheck, DoseStatus, Exposure, check_exposure
 from trialdesk.core.treatment.lab_suggestions import LabSuggestion, suggest_adverse_events
-from trialdesk.core.treatment.queries import QueryAction, QueryState, next_query_state
 from trialdesk.core.treatment.response import ResponseSummary, summarise_inrc, summarise_recist
 from trialdesk.core.treatment.sae import SaeClock, sae_clock
 from trialdesk.core.treatment.stopping import (
@@ -35,9 +34,6 @@ __all__ = [
     "Exposure",
     "LabSuggestion",
     "PlannedVisit",
-    "QueryAction",
-    "QueryDraft",
-    "QueryState",
     "ResponseSummary",
     "SaeClock",
     "StoppingDecision",
@@ -50,7 +46,6 @@ __all__ = [
     "derive_endpoints",
     "edit_checks",
     "evaluate_stopping_rule",
-    "next_query_state",
     "plan_calendar",
     "sae_clock",
     "subject_dlt_status",

@@ -6,19 +6,19 @@ ICH E2A ones. Attribution is recorded per intervention of the protocol (NK cells
 antibody, standard chemotherapy) on the usual five-step scale.
 
 Edit checks never change the data: each finding becomes a query for the coordinator
-(core.treatment.queries has the workflow).
+(core.study.data_queries has the workflow).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from trialdesk.core.protocol.treatment import Attribution, TreatmentPlan
 from trialdesk.core.rules.ctcae import CtcaeTerm, term
+from trialdesk.core.study.data_queries import QueryDraft
 from trialdesk.errors import ReferenceDataError
 
 __all__ = [
@@ -26,7 +26,6 @@ __all__ = [
     "OUTCOMES",
     "SERIOUSNESS_CRITERIA",
     "AdverseEventEntry",
-    "QueryDraft",
     "edit_checks",
     "interventions_of",
     "resolve_term",
@@ -80,21 +79,6 @@ class AdverseEventEntry(BaseModel):
     outcome: Outcome | None = None
     aware_at: datetime | None = None  # when the site learnt of it (starts the SAE clock)
     description: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class QueryDraft:
-    """A finding of an edit check: becomes an open query until answered and closed."""
-
-    check: str
-    field: str
-    message: str
-
-    def key(self) -> tuple[str, str]:
-        return (self.check, self.field)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"check": self.check, "field": self.field, "message": self.message}
 
 
 def interventions_of(plan: TreatmentPlan) -> tuple[str, ...]:

@@ -21,13 +21,13 @@ from trialdesk.core.treatment.sae import SaeClock, sae_clock
 from trialdesk.errors import ConflictError, InputError
 from trialdesk.service import audit
 from trialdesk.service.access import SYSTEM_ACTOR, Actor
-from trialdesk.service.storage.models import SubjectRow
+from trialdesk.service.data_queries import sync_queries
+from trialdesk.service.storage.models import DataQueryRow, SubjectRow
 from trialdesk.service.storage.types import utcnow
 from trialdesk.service.subjects import NotFoundError, get_subject
 from trialdesk.service.treatment.access import TreatmentPermission, require_treatment
 from trialdesk.service.treatment.exposure import first_dose
-from trialdesk.service.treatment.models import AdverseEventRow, DataQueryRow, SafetyAlertRow
-from trialdesk.service.treatment.queries import sync_queries
+from trialdesk.service.treatment.models import AdverseEventRow, SafetyAlertRow
 from trialdesk.service.treatment.safety import evaluate_safety
 from trialdesk.service.treatment.schedule import on_study_subject
 

@@ -1,5 +1,5 @@
 """Tables of the on-study part: visits, cycle starts, exposures, adverse events, lab-based AE
-suggestions, data queries, tumour assessments, safety alerts and the notification hook.
+suggestions, tumour assessments, safety alerts and the notification hook.
 
 Decimals (doses, heights, weights) are stored as text so that 17.50 stays 17.50 on every
 engine. Rows people edit carry a ``version`` (optimistic locking, as in the study service).
@@ -20,7 +20,6 @@ __all__ = [
     "AdverseEventRow",
     "AeSuggestionRow",
     "CycleStartRow",
-    "DataQueryRow",
     "ExposureRow",
     "NotificationHookRow",
     "SafetyAlertRow",
@@ -139,24 +138,6 @@ class AeSuggestionRow(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy API)
     __table_args__ = (UniqueConstraint("subject_id", "observation"),)
-
-
-class DataQueryRow(Base):
-    __tablename__ = "data_queries"
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    subject_id: Mapped[str] = mapped_column(ForeignKey("subjects.id"), index=True)
-    entity: Mapped[str] = mapped_column(String(32))
-    entity_id: Mapped[str] = mapped_column(String(36), index=True)
-    check: Mapped[str] = mapped_column(String(64))
-    field: Mapped[str] = mapped_column(String(128))
-    message: Mapped[str] = mapped_column(Text)
-    state: Mapped[str] = mapped_column(String(16))
-    answer: Mapped[str | None] = mapped_column(Text)
-    close_reason: Mapped[str | None] = mapped_column(Text)
-    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    version: Mapped[int] = mapped_column(Integer, default=1)
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy API)
 
 
 class TumourAssessmentRow(Base):

@@ -1,77 +1,26 @@
-"""Data queries raised by the AE edit checks: opened, answered, closed, re-opened; audited."""
+"""Data queries on the study pages: listed, answered, closed, re-opened (treatment permissions);
+audited. Opening and closing them as edit checks fire is :mod:`trialdesk.service.data_queries`."""
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from trialdesk.core.treatment.adverse_events import QueryDraft
-from trialdesk.core.treatment.queries import (
-    QueryAction,
-    QueryState,
-    next_query_state,
-    reconcile_queries,
-)
+from trialdesk.core.study.data_queries import QueryAction, QueryState, next_query_state
 from trialdesk.errors import ConflictError
 from trialdesk.service import audit
-from trialdesk.service.access import SYSTEM_ACTOR, Actor, Permission, require
+from trialdesk.service.access import Actor, Permission, require
+from trialdesk.service.storage.models import DataQueryRow
 from trialdesk.service.subjects import NotFoundError, get_subject
 from trialdesk.service.treatment.access import TreatmentPermission, require_treatment
-from trialdesk.service.treatment.models import DataQueryRow
 
-__all__ = ["act_on_query", "list_queries", "sync_queries"]
+__all__ = ["act_on_query", "list_queries"]
 
 _ACTION_PERMISSION = {
     QueryAction.ANSWER: TreatmentPermission.RECORD,
     QueryAction.CLOSE: TreatmentPermission.CLOSE_QUERY,
     QueryAction.REOPEN: TreatmentPermission.CLOSE_QUERY,
 }
-
-
-def sync_queries(
-    session: Session,
-    actor: Actor,
-    subject_id: str,
-    entity: str,
-    entity_id: str,
-    findings: Sequence[QueryDraft],
-) -> list[DataQueryRow]:
-    """Open a query for each new finding; close (as the system) those a correction fixed."""
-    live = list(
-        session.execute(
-            select(DataQueryRow).where(
-                DataQueryRow.entity_id == entity_id,
-                DataQueryRow.state != QueryState.CLOSED.value,
-            )
-        ).scalars()
-    )
-    to_open, to_close = reconcile_queries([(q.check, q.field) for q in live], findings)
-    for row in live:
-        if (row.check, row.field) in to_close:
-            old = audit.snapshot(row)
-            row.state = QueryState.CLOSED.value
-            row.close_reason = "resolved by a data correction"
-            session.flush()
-            audit.record(
-                session, SYSTEM_ACTOR, "update", "data_query", row.id, old=old,
-                new=audit.snapshot(row), reason=row.close_reason,
-            )  # fmt: skip
-    opened = []
-    for draft in to_open:
-        row = DataQueryRow(
-            subject_id=subject_id, entity=entity, entity_id=entity_id, check=draft.check,
-            field=draft.field, message=draft.message, state=QueryState.OPEN.value,
-        )  # fmt: skip
-        session.add(row)
-        session.flush()
-        audit.record(
-            session, actor, "create", "data_query", row.id, new=audit.snapshot(row),
-            reason="edit check",
-        )  # fmt: skip
-        opened.append(row)
-    return opened
 
 
 def list_queries(

@@ -1,4 +1,6 @@
-"""The data-query workflow: open → answered → closed, with re-opening.
+"""Data queries: a finding of an edit check (:class:`QueryDraft`, from the adverse-event checks or
+a screened record that contradicts the subject) and its workflow: open → answered → closed, with
+re-opening. Study-wide, so that screening and treatment raise them alike.
 
 The coordinator answers; a data manager, monitor or investigator closes (or re-opens an
 unsatisfying answer). A query whose check no longer fires after a correction is closed by
@@ -8,12 +10,28 @@ the system. Every transition is audited by the service.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
-from trialdesk.core.treatment.adverse_events import QueryDraft
 from trialdesk.errors import IllegalTransitionError, InputError
 
-__all__ = ["QueryAction", "QueryState", "next_query_state", "reconcile_queries"]
+__all__ = ["QueryAction", "QueryDraft", "QueryState", "next_query_state", "reconcile_queries"]
+
+
+@dataclass(frozen=True, slots=True)
+class QueryDraft:
+    """A finding of an edit check: becomes an open query until answered and closed."""
+
+    check: str
+    field: str
+    message: str
+
+    def key(self) -> tuple[str, str]:
+        return (self.check, self.field)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"check": self.check, "field": self.field, "message": self.message}
 
 
 class QueryState(StrEnum):
