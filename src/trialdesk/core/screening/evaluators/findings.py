@@ -16,6 +16,7 @@ from trialdesk.core.criteria.ast import (
     CodedStatusCheck,
     FindingCheck,
     LifeExpectancyCheck,
+    NumericTest,
     PerformanceCheck,
     TestResultCheck,
 )
@@ -24,7 +25,7 @@ from trialdesk.core.i18n import Message
 from trialdesk.core.record import Coding, ObservationRecord, Quantity
 from trialdesk.core.screening.context import USABLE_OBSERVATION_STATUSES, Context
 from trialdesk.core.screening.evaluators.measurements import (
-    holds,
+    holds_with_comparator,
     latest_in_window,
     undated_results,
 )
@@ -172,6 +173,16 @@ def _undated(
     if review:
         return Outcome.review(reason, need, *evidence)
     return Outcome.unknown(reason, need, *evidence)
+
+
+def _bounded(value: Decimal, comparator: str | None, tests: tuple[NumericTest, ...]) -> bool | None:
+    """Whether every test holds for a value recorded as ``comparator value`` (``<6`` months: any
+    value below 6): TRUE or FALSE only when it does for every value the bound allows, else
+    None (the bound does not settle it). A plain value is the value itself."""
+    answers = [holds_with_comparator(value, comparator, t.op, t.number) for t in tests]
+    if None in answers:
+        return None
+    return all(answers)
 
 
 def _modifier_review(observation: ObservationRecord, evidence: Evidence) -> Outcome | None:
@@ -396,17 +407,31 @@ def evaluate_life_expectancy(node: LifeExpectancyCheck, ctx: Context) -> Outcome
         "estimate",
         "Life expectancy",
         observation,
-        f"{months.normalize():f}",
+        f"{value.comparator or ''}{months.normalize():f}",
         ctx,
         threshold=tests,
         note=observation.performer,
     )
     if (review := _modifier_review(observation, evidence)) is not None:
         return review
-    met = all(holds(months, t.op, t.number) for t in node.tests)
+    met = _bounded(months, value.comparator, node.tests)
+    if met is None:  # "< 12 months" does not settle ">= 6 months": the investigator judges
+        return Outcome.review(
+            M(
+                "life_expectancy.censored",
+                value=f"{value.comparator}{months.normalize():f}",
+                test=tests,
+            ),
+            M("life_expectancy.need", test=tests),
+            evidence,
+        )
     return Outcome.of(
         Truth.TRUE if met else Truth.FALSE,
-        M("life_expectancy.is", months=f"{months.normalize():f}", test=tests),
+        M(
+            "life_expectancy.is",
+            months=f"{value.comparator or ''}{months.normalize():f}",
+            test=tests,
+        ),
         evidence,
     )
 
@@ -443,14 +468,22 @@ def evaluate_performance(node: PerformanceCheck, ctx: Context) -> Outcome:
             M("performance.unreadable", scale=scale),
             M("performance.need", scale=scale, window=str(window)),
         )
+    shown = f"{value.comparator or ''}{score}" if isinstance(value, Quantity) else f"{score}"
     evidence = _evidence(
-        "performance", scale.capitalize(), observation, f"{score}", ctx, threshold=tests
+        "performance", scale.capitalize(), observation, shown, ctx, threshold=tests
     )
     if (review := _modifier_review(observation, evidence)) is not None:
         return review
-    met = all(holds(score, t.op, t.number) for t in node.tests)
+    comparator = value.comparator if isinstance(value, Quantity) else None
+    met = _bounded(score, comparator, node.tests)
+    if met is None:
+        return Outcome.unknown(
+            M("performance.censored", scale=scale, score=f"{comparator}{score}", test=tests),
+            M("performance.need", scale=scale, window=str(window)),
+            evidence,
+        )
     return Outcome.of(
         Truth.TRUE if met else Truth.FALSE,
-        M("performance.is", scale=scale, score=f"{score}", test=tests),
+        M("performance.is", scale=scale, score=f"{comparator or ''}{score}", test=tests),
         evidence,
     )

@@ -32,6 +32,7 @@ __all__ = [
     "LabEvaluator",
     "compile_measurement",
     "holds",
+    "holds_with_comparator",
     "latest_in_window",
     "undated_outcome",
     "undated_results",
@@ -302,7 +303,7 @@ def _decide(
     evidence = []
     for limit in limits:
         threshold = limit.value * test.number if test.reference_limit else limit.value
-        answers.append(_holds_with_comparator(measured, value.comparator, test.op, threshold))
+        answers.append(holds_with_comparator(measured, value.comparator, test.op, threshold))
         evidence.append(_evidence(item, observation, test, ctx, limit=limit, threshold=threshold))
     if None in answers:
         return Outcome(
@@ -377,7 +378,7 @@ def _absolute(
     return Outcome(Truth.TRUE if met else Truth.FALSE, [evidence], [reason])
 
 
-def _holds_with_comparator(
+def holds_with_comparator(
     measured: Decimal, comparator: str | None, op: str, limit: Decimal
 ) -> bool | None:
     """Whether ``x op limit`` holds, when the lab reported only ``x comparator measured``."""
