@@ -17,7 +17,14 @@ from trialdesk.adapters.protocol_files import bundled_protocol_dir
 from trialdesk.core.protocol import Protocol, protocol_from_mapping
 from trialdesk.core.screening.result import Status
 from trialdesk.testing.fhir import BundleBuilder
-from trialdesk.testing.patients import AS_OF, LAB_DAY, Screen, eligible_maintenance, without
+from trialdesk.testing.patients import (
+    AS_OF,
+    LAB_DAY,
+    Screen,
+    eligible_maintenance,
+    eligible_relapsed,
+    without,
+)
 
 LIFE = "trialdesk-clinical:life-expectancy"
 
@@ -91,3 +98,34 @@ def test_a_performance_bound(
     assert criterion.status is expected
     if expected is Status.UNKNOWN:
         assert [r.key for r in criterion.reasons] == ["performance.censored"]
+
+
+def _lesion(comparator: str, size: float) -> BundleBuilder:
+    builder = eligible_relapsed()  # one CT lesion, 3 mm slices: measurable from 10 mm
+    (lesion,) = [r for r in builder.resources if "'21889-1'" in str(r) or "'33728-7'" in str(r)]
+    lesion["valueQuantity"]["value"] = size
+    lesion["valueQuantity"]["comparator"] = comparator
+    return builder
+
+
+@pytest.mark.parametrize(
+    ("comparator", "size", "expected"),
+    [
+        (">", 24, Status.PASS),  # every size above 24 mm is measurable
+        ("<", 8, Status.FAIL),  # every size below 8 mm is not
+        ("<", 24, Status.UNKNOWN),  # 9 mm is not, 20 mm is: the exact size decides
+        (">", 8, Status.UNKNOWN),
+    ],
+)
+def test_a_lesion_size_bound_counts_only_when_it_settles_measurability(
+    run: Screen, comparator: str, size: float, expected: Status
+) -> None:
+    # inc-measurable-lesion: relapsed disease needs >= 1 RECIST 1.1 measurable lesion
+    result = run(_lesion(comparator, size)).criterion("inc-measurable-lesion")
+    assert result.status is expected
+    if expected is Status.UNKNOWN:
+        assert "lesions.undetermined" in [r.key for r in result.reasons]
+        (evidence,) = [e for e in result.evidence if e.kind == "lesion"]
+        assert evidence.value == f"{comparator}{size} mm"
+        assert evidence.note is not None
+        assert "bound" in evidence.note

@@ -54,6 +54,33 @@ def _lesion_of(observation: ObservationRecord) -> Lesion:
     )
 
 
+def _size_values(observation: ObservationRecord) -> list[Quantity]:
+    """The sizes measurability reads: the longest diameter and the short axis."""
+    values = [observation.value] if isinstance(observation.value, Quantity) else []
+    for component in observation.components:
+        short = any(c.system == CLINICAL and c.code == "short-axis" for c in component.codes)
+        if short and isinstance(component.value, Quantity):
+            values.append(component.value)
+    return values
+
+
+def _bounds(observation: ObservationRecord) -> set[str]:
+    return {q.comparator for q in _size_values(observation) if q.comparator}
+
+
+def _sizes(observation: ObservationRecord) -> str:
+    return ", ".join(str(q) for q in _size_values(observation))
+
+
+def _settled_by(measurable: bool | None, bounds: set[str]) -> bool:
+    """Whether the verdict read at the bounds holds for every size they allow."""
+    if measurable is True:
+        return bounds <= {">", ">="}
+    if measurable is False:
+        return bounds <= {"<", "<="}
+    return False
+
+
 _METHODS = {
     "77477000": "CT",
     "113091000": "MRI",
@@ -94,6 +121,20 @@ def evaluate_lesions(node: MeasurableLesionsCheck, ctx: Context) -> Outcome:
             )
             undetermined += 1
             continue
+        note = f"{verdict.category.value}: {verdict.reason} ({verdict.rule})"
+        bounds = _bounds(observation)
+        if bounds and not _settled_by(verdict.measurable, bounds):
+            # A size known only as a bound ("< 12 mm") decides only when every size it allows
+            # gives the same answer: read at the bound, a lower bound that is measurable is,
+            # an upper bound that is not is not; anything else needs the exact size.
+            evidence.append(
+                _evidence(
+                    "lesion", "Tumour lesion", observation, _sizes(observation), ctx,
+                    note="size recorded only as a bound: the exact size decides",
+                )
+            )  # fmt: skip
+            undetermined += 1
+            continue
         measurable += verdict.measurable is True
         undetermined += verdict.measurable is None
         evidence.append(
@@ -106,7 +147,7 @@ def evaluate_lesions(node: MeasurableLesionsCheck, ctx: Context) -> Outcome:
                 threshold=f">= {verdict.threshold_mm} mm"
                 if verdict.threshold_mm is not None
                 else None,
-                note=f"{verdict.category.value}: {verdict.reason} ({verdict.rule})",
+                note=note,
             )
         )
     if modified is not None:
