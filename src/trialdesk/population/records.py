@@ -33,7 +33,7 @@ import calendar
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -206,9 +206,12 @@ def readable_unit(written: Any) -> str | None:
 
 
 def decimal_of(value: Any) -> Decimal | None:
+    """A DOUBLE as the engines cast it to DECIMAL(20, 6): its shortest decimal text, a tie at
+    the 7th decimal rounded away from zero (DuckDB, PostgreSQL and Spark alike; Python's
+    default, half to even, read 1.0000005 as 1.000000 where they read 1.000001)."""
     if value is None:
         return None
-    return Decimal(repr(float(value))).quantize(VALUE_SCALE)
+    return Decimal(repr(float(value))).quantize(VALUE_SCALE, rounding=ROUND_HALF_UP)
 
 
 def _oxygen_by_day(rows: list[Row]) -> dict[Any, tuple[Component, ...]]:
